@@ -1,0 +1,600 @@
+//! The network: a shared embedding, one ReLU hidden layer, a linear read-out.
+//!
+//! For a pair (a, b): x = [E_a, E_b] (2d values), h = ReLU(W1 x + b1) (H units),
+//! logits = W2 h + b2 (p classes), trained with softmax cross-entropy.
+//!
+//! The inputs are one-hot tokens, so the first layer never needs the concatenated vector:
+//! W1 x = W1a E_a + W1b E_b, where W1a and W1b are the halves of W1 that see the first and
+//! the second operand. Per step we build two p × H tables, Ta = E W1aᵀ and Tb = E W1bᵀ, and
+//! a hidden pre-activation is one row of each added together. That turns the first layer
+//! from N·H·2d multiply-adds into p·H·2d, and leaves three (N × H)·(H × p)-sized products —
+//! the read-out and its two backward products — as almost all of the work.
+//!
+//! Everything here is plain f32 arithmetic on buffers that live in a [`Workspace`], so a
+//! training step allocates nothing.
+
+use crate::rng::Rng;
+use crate::task::Pair;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{s, Array1, Array2, ArrayViewMut2, Axis};
+
+/// The sizes that fix the parameter shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Vocabulary and number of classes: the modulus p.
+    pub p: usize,
+    /// Embedding width d.
+    pub d: usize,
+    /// Hidden width H.
+    pub hidden: usize,
+}
+
+/// All trainable parameters (also used, with the same shapes, for gradients and the
+/// optimiser's moment estimates). Matrices follow PyTorch's `Linear` layout: out × in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// Embedding E, p × d, shared by both operands.
+    pub embed: Array2<f32>,
+    /// First layer W1, H × 2d: columns 0..d see E_a, columns d..2d see E_b.
+    pub w1: Array2<f32>,
+    /// First-layer bias b1, H.
+    pub b1: Array1<f32>,
+    /// Read-out W2, p × H.
+    pub w2: Array2<f32>,
+    /// Read-out bias b2, p.
+    pub b2: Array1<f32>,
+}
+
+/// One parameter block, as the optimiser sees it.
+pub struct BlockMut<'a> {
+    /// Block name (`embed`, `w1`, `b1`, `w2`, `b2`).
+    pub name: &'static str,
+    /// The values, flattened row-major.
+    pub values: &'a mut [f32],
+    /// Whether decoupled weight decay applies (matrices yes, biases no).
+    pub decay: bool,
+}
+
+impl Params {
+    /// All-zero parameters of `shape`.
+    pub fn zeros(shape: Shape) -> Self {
+        let Shape { p, d, hidden } = shape;
+        Params {
+            embed: Array2::zeros((p, d)),
+            w1: Array2::zeros((hidden, 2 * d)),
+            b1: Array1::zeros(hidden),
+            w2: Array2::zeros((p, hidden)),
+            b2: Array1::zeros(p),
+        }
+    }
+
+    /// The default initialisation: E ~ N(0, 1), W ~ N(0, 1/fan_in), biases 0.
+    pub fn init(shape: Shape, seed: u32) -> Self {
+        let mut rng = Rng::new(seed as u64, 2);
+        let mut params = Params::zeros(shape);
+        let mut fill = |a: &mut Array2<f32>, std: f64| {
+            a.iter_mut().for_each(|w| *w = (rng.normal() * std) as f32);
+        };
+        fill(&mut params.embed, 1.0);
+        fill(&mut params.w1, (1.0 / (2 * shape.d) as f64).sqrt());
+        fill(&mut params.w2, (1.0 / shape.hidden as f64).sqrt());
+        params
+    }
+
+    /// The shape these parameters have.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            p: self.embed.nrows(),
+            d: self.embed.ncols(),
+            hidden: self.b1.len(),
+        }
+    }
+
+    /// The five blocks in a fixed order, mutable, with their decay flags.
+    pub fn blocks_mut(&mut self) -> [BlockMut<'_>; 5] {
+        fn flat<D: ndarray::Dimension>(a: &mut ndarray::Array<f32, D>) -> &mut [f32] {
+            a.as_slice_mut().expect("parameters are contiguous")
+        }
+        [
+            BlockMut {
+                name: "embed",
+                values: flat(&mut self.embed),
+                decay: true,
+            },
+            BlockMut {
+                name: "w1",
+                values: flat(&mut self.w1),
+                decay: true,
+            },
+            BlockMut {
+                name: "b1",
+                values: flat(&mut self.b1),
+                decay: false,
+            },
+            BlockMut {
+                name: "w2",
+                values: flat(&mut self.w2),
+                decay: true,
+            },
+            BlockMut {
+                name: "b2",
+                values: flat(&mut self.b2),
+                decay: false,
+            },
+        ]
+    }
+
+    /// Euclidean norm of all parameters together, accumulated in f64.
+    pub fn norm(&self) -> f64 {
+        let sq =
+            |xs: &mut dyn Iterator<Item = &f32>| xs.map(|&x| (x as f64) * (x as f64)).sum::<f64>();
+        (sq(&mut self.embed.iter())
+            + sq(&mut self.w1.iter())
+            + sq(&mut self.b1.iter())
+            + sq(&mut self.w2.iter())
+            + sq(&mut self.b2.iter()))
+        .sqrt()
+    }
+
+    /// Number of scalar parameters.
+    pub fn len(&self) -> usize {
+        self.embed.len() + self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
+    }
+
+    /// True only for a model with no parameters (never for a valid shape).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Loss and accuracy over a batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BatchStats {
+    /// Mean cross-entropy (natural log), accumulated in f64.
+    pub loss: f64,
+    /// Number of pairs whose arg-max logit is the label.
+    pub correct: usize,
+    /// Number of pairs.
+    pub count: usize,
+}
+
+impl BatchStats {
+    /// Fraction correct, 0 for an empty batch.
+    pub fn accuracy(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.count as f64
+        }
+    }
+
+    fn merge(&mut self, other: BatchStats) {
+        let n = self.count + other.count;
+        if n > 0 {
+            self.loss =
+                (self.loss * self.count as f64 + other.loss * other.count as f64) / n as f64;
+        }
+        self.correct += other.correct;
+        self.count = n;
+    }
+}
+
+/// Scratch buffers for forward and backward passes over up to `rows` pairs.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    rows: usize,
+    /// Ta = E W1aᵀ, p × H.
+    ta: Array2<f32>,
+    /// Tb = E W1bᵀ, p × H.
+    tb: Array2<f32>,
+    /// Hidden activations after ReLU, rows × H.
+    h: Array2<f32>,
+    /// Logits, turned in place into d(loss)/d(logits); rows × p.
+    logits: Array2<f32>,
+    /// d(loss)/dh, rows × H.
+    dh: Array2<f32>,
+    /// d(loss)/dTa and d(loss)/dTb, p × H.
+    dta: Array2<f32>,
+    dtb: Array2<f32>,
+}
+
+impl Workspace {
+    /// Buffers for batches of at most `rows` pairs.
+    pub fn new(shape: Shape, rows: usize) -> Self {
+        let Shape { p, hidden, .. } = shape;
+        let rows = rows.max(1);
+        Workspace {
+            rows,
+            ta: Array2::zeros((p, hidden)),
+            tb: Array2::zeros((p, hidden)),
+            h: Array2::zeros((rows, hidden)),
+            logits: Array2::zeros((rows, p)),
+            dh: Array2::zeros((rows, hidden)),
+            dta: Array2::zeros((p, hidden)),
+            dtb: Array2::zeros((p, hidden)),
+        }
+    }
+
+    /// The largest batch these buffers hold.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// Build the folded first-layer tables Ta = E W1aᵀ and Tb = E W1bᵀ.
+fn fold_first_layer(params: &Params, ws: &mut Workspace) {
+    let d = params.embed.ncols();
+    let w1a = params.w1.slice(s![.., ..d]);
+    let w1b = params.w1.slice(s![.., d..]);
+    general_mat_mul(1.0, &params.embed, &w1a.t(), 0.0, &mut ws.ta);
+    general_mat_mul(1.0, &params.embed, &w1b.t(), 0.0, &mut ws.tb);
+}
+
+/// Hidden activations and logits for `pairs` (at most `ws.rows()`), into the workspace.
+/// Expects the folded tables to be current.
+fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
+    let n = pairs.len();
+    let b1 = params.b1.as_slice().expect("contiguous");
+    for (pair, mut row) in pairs.iter().zip(ws.h.rows_mut()) {
+        let ta = ws.ta.row(pair.a as usize);
+        let tb = ws.tb.row(pair.b as usize);
+        let (ta, tb) = (
+            ta.as_slice().expect("contiguous"),
+            tb.as_slice().expect("contiguous"),
+        );
+        let row = row.as_slice_mut().expect("contiguous");
+        for j in 0..row.len() {
+            row[j] = (ta[j] + tb[j] + b1[j]).max(0.0);
+        }
+    }
+    let h = ws.h.slice(s![..n, ..]);
+    let mut logits = ws.logits.slice_mut(s![..n, ..]);
+    general_mat_mul(1.0, &h, &params.w2.t(), 0.0, &mut logits);
+    let b2 = params.b2.as_slice().expect("contiguous");
+    for mut row in logits.rows_mut() {
+        row.iter_mut().zip(b2).for_each(|(z, b)| *z += b);
+    }
+}
+
+/// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
+/// vectorise (libm's `expf` is a function call per element and dominated the profile).
+#[inline(always)]
+pub fn exp_nonpos(x: f32) -> f32 {
+    // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
+    let x = x.max(-87.0);
+    // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
+    // target (`f32::round` is a libm call on baseline x86-64 and wasm).
+    const SHIFT: f32 = 12_582_912.0;
+    let n = (x * std::f32::consts::LOG2_E + SHIFT) - SHIFT;
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4; // ln 2 split in two for accuracy
+                                                      // Minimax-style polynomial for exp on [-ln2/2, ln2/2] (Cephes expf coefficients).
+    let mut p = 1.987_569_1e-4_f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let e = p * r * r + r + 1.0;
+    // Scale by 2^n through the exponent bits; n ≥ -126 because x ≥ -87.
+    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// Softmax cross-entropy over the first `n` rows of `logits`. Returns the summed loss
+/// (f64) and the number correct; if `grad_scale` is given, overwrites each row with
+/// grad_scale · (softmax − onehot).
+///
+/// Stability: logits are shifted by their row maximum before exponentiating, the row sum
+/// is accumulated in f64, the loss is ln(sum) − (z_y − max) with ln(sum) = ln_1p(sum − 1)
+/// (the maximum contributes exactly 1), and the label's gradient is −(sum − e_y)/sum rather
+/// than e_y/sum − 1, which would round to 0 once the model is confident. This is what keeps
+/// the loss curve smooth down to 1e-7 and below.
+fn cross_entropy_rows(
+    mut logits: ArrayViewMut2<f32>,
+    pairs: &[Pair],
+    grad_scale: Option<f32>,
+) -> (f64, usize) {
+    let mut loss = 0.0f64;
+    let mut correct = 0usize;
+    for (pair, mut row) in pairs.iter().zip(logits.rows_mut()) {
+        let row = row.as_slice_mut().expect("contiguous");
+        let y = pair.label as usize;
+        let (mut arg, mut max) = (0usize, f32::NEG_INFINITY);
+        for (j, &z) in row.iter().enumerate() {
+            if z > max {
+                max = z;
+                arg = j;
+            }
+        }
+        if arg == y {
+            correct += 1;
+        }
+        let zy = row[y];
+        // Two passes: the first vectorises; the second's f64 chain is short.
+        row.iter_mut().for_each(|z| *z = exp_nonpos(*z - max));
+        let sum: f64 = row.iter().map(|&e| e as f64).sum();
+        loss += (sum - 1.0).ln_1p() + (max - zy) as f64;
+        if let Some(scale) = grad_scale {
+            let ey = row[y] as f64;
+            let inv = scale / sum as f32;
+            row.iter_mut().for_each(|e| *e *= inv);
+            row[y] = (-(sum - ey) / sum) as f32 * scale;
+        }
+    }
+    (loss, correct)
+}
+
+/// Loss and accuracy of `params` on `pairs` (any number: evaluated in workspace-sized
+/// chunks).
+pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
+    fold_first_layer(params, ws);
+    let mut total = BatchStats::default();
+    for chunk in pairs.chunks(ws.rows) {
+        forward_folded(params, chunk, ws);
+        let (loss, correct) =
+            cross_entropy_rows(ws.logits.slice_mut(s![..chunk.len(), ..]), chunk, None);
+        total.merge(BatchStats {
+            loss: loss / chunk.len() as f64,
+            correct,
+            count: chunk.len(),
+        });
+    }
+    total
+}
+
+/// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
+pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
+    fold_first_layer(params, ws);
+    let mut out = Array2::zeros((pairs.len(), params.b2.len()));
+    for (i, chunk) in pairs.chunks(ws.rows).enumerate() {
+        forward_folded(params, chunk, ws);
+        let start = i * ws.rows;
+        out.slice_mut(s![start..start + chunk.len(), ..])
+            .assign(&ws.logits.slice(s![..chunk.len(), ..]));
+    }
+    out
+}
+
+/// Full-batch forward and backward pass: writes d(mean loss)/d(params) into `grads`
+/// (overwriting it) and returns the batch's loss and accuracy. `pairs.len()` must not
+/// exceed `ws.rows()`.
+pub fn loss_and_grad(
+    params: &Params,
+    pairs: &[Pair],
+    grads: &mut Params,
+    ws: &mut Workspace,
+) -> BatchStats {
+    let n = pairs.len();
+    assert!(
+        n > 0 && n <= ws.rows,
+        "batch of {n} pairs does not fit a workspace of {}",
+        ws.rows
+    );
+    fold_first_layer(params, ws);
+    forward_folded(params, pairs, ws);
+
+    // d(mean loss)/d(logits), in place.
+    let (loss, correct) = cross_entropy_rows(
+        ws.logits.slice_mut(s![..n, ..]),
+        pairs,
+        Some(1.0 / n as f32),
+    );
+    let g = ws.logits.slice(s![..n, ..]);
+    let h = ws.h.slice(s![..n, ..]);
+
+    // Read-out: dW2 = Gᵀ H, db2 = Σ_rows G, dH = G W2.
+    general_mat_mul(1.0, &g.t(), &h, 0.0, &mut grads.w2);
+    grads.b2.assign(&g.sum_axis(Axis(0)));
+    let mut dh = ws.dh.slice_mut(s![..n, ..]);
+    general_mat_mul(1.0, &g, &params.w2, 0.0, &mut dh);
+
+    // Through the ReLU (h > 0 exactly where the pre-activation was positive), then
+    // scattered back onto the folded tables' rows and the bias.
+    ws.dta.fill(0.0);
+    ws.dtb.fill(0.0);
+    grads.b1.fill(0.0);
+    let db1 = grads.b1.as_slice_mut().expect("contiguous");
+    for ((pair, mut dh_row), h_row) in pairs.iter().zip(dh.rows_mut()).zip(h.rows()) {
+        let dh_row = dh_row.as_slice_mut().expect("contiguous");
+        let h_row = h_row.as_slice().expect("contiguous");
+        for j in 0..dh_row.len() {
+            if h_row[j] <= 0.0 {
+                dh_row[j] = 0.0;
+            }
+        }
+        let mut dta = ws.dta.row_mut(pair.a as usize);
+        let dta = dta.as_slice_mut().expect("contiguous");
+        for j in 0..dh_row.len() {
+            dta[j] += dh_row[j];
+        }
+        let mut dtb = ws.dtb.row_mut(pair.b as usize);
+        let dtb = dtb.as_slice_mut().expect("contiguous");
+        for j in 0..dh_row.len() {
+            dtb[j] += dh_row[j];
+            db1[j] += dh_row[j];
+        }
+    }
+
+    // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b).
+    let d = params.embed.ncols();
+    general_mat_mul(
+        1.0,
+        &ws.dta,
+        &params.w1.slice(s![.., ..d]),
+        0.0,
+        &mut grads.embed,
+    );
+    general_mat_mul(
+        1.0,
+        &ws.dtb,
+        &params.w1.slice(s![.., d..]),
+        1.0,
+        &mut grads.embed,
+    );
+    general_mat_mul(
+        1.0,
+        &ws.dta.t(),
+        &params.embed,
+        0.0,
+        &mut grads.w1.slice_mut(s![.., ..d]),
+    );
+    general_mat_mul(
+        1.0,
+        &ws.dtb.t(),
+        &params.embed,
+        0.0,
+        &mut grads.w1.slice_mut(s![.., d..]),
+    );
+
+    BatchStats {
+        loss: loss / n as f64,
+        correct,
+        count: n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{Dataset, Op};
+
+    const SHAPE: Shape = Shape {
+        p: 7,
+        d: 4,
+        hidden: 8,
+    };
+
+    /// The textbook forward pass (concatenate, multiply), for comparison with the folded one.
+    fn naive_loss(params: &Params, pairs: &[Pair]) -> f64 {
+        let Shape { p, d, hidden } = params.shape();
+        let mut total = 0.0;
+        for pair in pairs {
+            let mut x = vec![0.0f64; 2 * d];
+            for k in 0..d {
+                x[k] = params.embed[[pair.a as usize, k]] as f64;
+                x[d + k] = params.embed[[pair.b as usize, k]] as f64;
+            }
+            let h: Vec<f64> = (0..hidden)
+                .map(|j| {
+                    let z: f64 = (0..2 * d)
+                        .map(|k| params.w1[[j, k]] as f64 * x[k])
+                        .sum::<f64>()
+                        + params.b1[j] as f64;
+                    z.max(0.0)
+                })
+                .collect();
+            let logits: Vec<f64> = (0..p)
+                .map(|c| {
+                    (0..hidden)
+                        .map(|j| params.w2[[c, j]] as f64 * h[j])
+                        .sum::<f64>()
+                        + params.b2[c] as f64
+                })
+                .collect();
+            let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let lse = logits.iter().map(|z| (z - max).exp()).sum::<f64>().ln() + max;
+            total += lse - logits[pair.label as usize];
+        }
+        total / pairs.len() as f64
+    }
+
+    fn setup() -> (Params, Vec<Pair>) {
+        let mut params = Params::init(SHAPE, 3);
+        // Non-zero biases so their gradients are exercised too.
+        params
+            .b1
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = 0.1 * (i as f32 - 3.0));
+        params
+            .b2
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = 0.05 * i as f32);
+        (params, Dataset::all_pairs(7, Op::Add))
+    }
+
+    #[test]
+    fn folded_forward_matches_naive() {
+        let (params, pairs) = setup();
+        let mut ws = Workspace::new(SHAPE, 16); // smaller than the batch: exercises chunking
+        let stats = evaluate(&params, &pairs, &mut ws);
+        let naive = naive_loss(&params, &pairs);
+        assert!(
+            (stats.loss - naive).abs() < 1e-5 * naive.max(1.0),
+            "{} vs {naive}",
+            stats.loss
+        );
+        assert_eq!(stats.count, 49);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let (params, pairs) = setup();
+        let mut ws = Workspace::new(SHAPE, pairs.len());
+        let mut grads = Params::zeros(SHAPE);
+        loss_and_grad(&params, &pairs, &mut grads, &mut ws);
+        let analytic: Vec<(&str, Vec<f32>)> = grads
+            .clone()
+            .blocks_mut()
+            .into_iter()
+            .map(|b| (b.name, b.values.to_vec()))
+            .collect();
+        let h = 1e-3f32;
+        for (block, (name, grad)) in analytic.iter().enumerate() {
+            let mut worst = 0.0f64;
+            for (i, &g) in grad.iter().enumerate() {
+                let mut plus = params.clone();
+                plus.blocks_mut()[block].values[i] += h;
+                let mut minus = params.clone();
+                minus.blocks_mut()[block].values[i] -= h;
+                // The naive f64 pass keeps rounding noise far below the difference.
+                let fd =
+                    (naive_loss(&plus, &pairs) - naive_loss(&minus, &pairs)) / (2.0 * h as f64);
+                let err = (fd - g as f64).abs() / (fd.abs() + (g as f64).abs()).max(1e-3);
+                if err > 1e-2 {
+                    eprintln!("{name}[{i}]: finite difference {fd}, analytic {g}");
+                }
+                worst = worst.max(err);
+            }
+            assert!(worst < 1e-2, "{name}: worst relative error {worst}");
+        }
+    }
+
+    #[test]
+    fn exp_is_accurate() {
+        let mut worst = 0.0f32;
+        let mut x = -87.0f32;
+        while x <= 0.0 {
+            let rel = (exp_nonpos(x) - x.exp()).abs() / x.exp();
+            worst = worst.max(rel);
+            x += 0.0137;
+        }
+        assert!(worst < 4e-7, "worst relative error {worst}");
+        assert_eq!(exp_nonpos(0.0), 1.0);
+        assert_eq!(exp_nonpos(-1e4), exp_nonpos(-87.0));
+    }
+
+    #[test]
+    fn confident_predictions_keep_a_nonzero_loss_and_gradient() {
+        // A logit gap of 20 gives a true loss of ~96·e⁻²⁰ ≈ 2e-7: f32 log-softmax would
+        // round it to 0; the f64 path must not.
+        let p = 97;
+        let mut logits = Array2::<f32>::zeros((1, p));
+        logits[[0, 5]] = 20.0;
+        let pair = [Pair {
+            a: 0,
+            b: 5,
+            label: 5,
+        }];
+        let (loss, correct) = cross_entropy_rows(logits.view_mut(), &pair, Some(1.0));
+        let expect = (96.0 * (-20.0f64).exp()).ln_1p();
+        assert_eq!(correct, 1);
+        assert!((loss - expect).abs() < 1e-3 * expect, "{loss} vs {expect}");
+        assert!(logits[[0, 5]] < 0.0, "label gradient must stay negative");
+        let total: f32 = logits.iter().sum();
+        assert!(
+            total.abs() < 1e-9,
+            "softmax gradient sums to zero, got {total}"
+        );
+    }
+}

@@ -1,0 +1,579 @@
+//! Training: the run's configuration, the trainer that steps it, and its history.
+//!
+//! A [`Config`] holds every setting of a run with the defaults of the reference
+//! experiment; [`Config::validate`] rejects a bad one with a typed [`ConfigError`] before
+//! any work starts. A [`Trainer`] owns the data split, the parameters, AdamW and the
+//! scratch buffers, and advances one full-batch step at a time. Its [`History`] records
+//! train and test metrics on a log-spaced schedule, so a run of millions of steps keeps a
+//! few thousand points. The same config and seed always give a bit-identical history.
+
+use crate::model::{self, BatchStats, Params, Shape, Workspace};
+use crate::optim::{AdamW, AdamWConfig};
+use crate::task::{is_prime, Dataset, Op};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Train accuracy at which the run counts as having memorised its training set.
+pub const MEMORISED: f64 = 0.99;
+/// Test accuracy at which the run counts as having generalised ("grokked").
+pub const GROKKED: f64 = 0.95;
+
+/// Every setting of a run. Missing fields take their defaults when deserialised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Modulus p (default 97): tokens and classes are 0..p. Range 3..=257.
+    pub p: u32,
+    /// Operation (default `add`).
+    pub op: Op,
+    /// Fraction of all pairs used for training (default 0.3).
+    pub frac: f64,
+    /// Decoupled weight decay of AdamW (default 1.0). Range 0..=100.
+    pub wd: f64,
+    /// Learning rate (default 0.01). Range (0, 10].
+    pub lr: f64,
+    /// Embedding width d (default 32). Range 1..=512.
+    pub d: u32,
+    /// Hidden width H (default 128). Range 1..=2048.
+    pub hidden: u32,
+    /// Seed of the data split and the initialisation (default 0).
+    pub seed: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            p: 97,
+            op: Op::Add,
+            frac: 0.3,
+            wd: 1.0,
+            lr: 0.01,
+            d: 32,
+            hidden: 128,
+            seed: 0,
+        }
+    }
+}
+
+/// Why a [`Config`] was rejected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfigError {
+    /// p outside 3..=257.
+    ModulusOutOfRange { p: u32 },
+    /// The operation needs a prime modulus.
+    CompositeModulus { p: u32, op: Op },
+    /// A numeric setting is NaN or infinite.
+    NotFinite { field: &'static str },
+    /// The training fraction is not strictly between 0 and 1.
+    FracOutOfRange { frac: f64 },
+    /// The fraction leaves no training pair.
+    EmptyTrainSet { frac: f64, pairs: usize },
+    /// The fraction leaves no test pair.
+    EmptyTestSet { frac: f64, pairs: usize },
+    /// The learning rate is not in (0, 10].
+    LearningRate { lr: f64 },
+    /// The weight decay is not in [0, 100].
+    WeightDecay { wd: f64 },
+    /// A width is zero or too large.
+    Width {
+        field: &'static str,
+        value: u32,
+        max: u32,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::ModulusOutOfRange { p } => {
+                write!(f, "modulus p = {p} is out of range: use 3 to 257")
+            }
+            ConfigError::CompositeModulus { p, op } => write!(
+                f,
+                "{} needs a prime modulus, and p = {p} is not prime ({p} = {})",
+                op.formula(),
+                factor(*p)
+            ),
+            ConfigError::NotFinite { field } => write!(f, "{field} must be a finite number"),
+            ConfigError::FracOutOfRange { frac } => {
+                write!(
+                    f,
+                    "training fraction {frac} is out of range: use a value between 0 and 1"
+                )
+            }
+            ConfigError::EmptyTrainSet { frac, pairs } => {
+                write!(
+                    f,
+                    "training fraction {frac} of {pairs} pairs leaves the training set empty"
+                )
+            }
+            ConfigError::EmptyTestSet { frac, pairs } => {
+                write!(
+                    f,
+                    "training fraction {frac} of {pairs} pairs leaves the test set empty"
+                )
+            }
+            ConfigError::LearningRate { lr } => write!(
+                f,
+                "learning rate {lr} is out of range: use a value in (0, 10]"
+            ),
+            ConfigError::WeightDecay { wd } => {
+                write!(f, "weight decay {wd} is out of range: use 0 to 100")
+            }
+            ConfigError::Width { field, value, max } => {
+                write!(f, "{field} = {value} is out of range: use 1 to {max}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// "91 = 7 × 13"-style factorisation for error messages.
+fn factor(mut n: u32) -> String {
+    let mut parts = Vec::new();
+    let mut q = 2;
+    while q * q <= n {
+        while n.is_multiple_of(q) {
+            parts.push(q.to_string());
+            n /= q;
+        }
+        q += 1;
+    }
+    if n > 1 {
+        parts.push(n.to_string());
+    }
+    parts.join(" × ")
+}
+
+impl Config {
+    /// Largest embedding width accepted.
+    pub const MAX_D: u32 = 512;
+    /// Largest hidden width accepted.
+    pub const MAX_HIDDEN: u32 = 2048;
+
+    /// Checks every setting; the first problem found is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (field, value) in [("frac", self.frac), ("wd", self.wd), ("lr", self.lr)] {
+            if !value.is_finite() {
+                return Err(ConfigError::NotFinite { field });
+            }
+        }
+        if !(3..=257).contains(&self.p) {
+            return Err(ConfigError::ModulusOutOfRange { p: self.p });
+        }
+        if self.op.needs_prime() && !is_prime(self.p) {
+            return Err(ConfigError::CompositeModulus {
+                p: self.p,
+                op: self.op,
+            });
+        }
+        if !(self.frac > 0.0 && self.frac < 1.0) {
+            return Err(ConfigError::FracOutOfRange { frac: self.frac });
+        }
+        let pairs = Dataset::all_pairs(self.p, self.op).len();
+        let n_train = Dataset::train_size(pairs, self.frac);
+        if n_train == 0 {
+            return Err(ConfigError::EmptyTrainSet {
+                frac: self.frac,
+                pairs,
+            });
+        }
+        if n_train == pairs {
+            return Err(ConfigError::EmptyTestSet {
+                frac: self.frac,
+                pairs,
+            });
+        }
+        validate_hyper(self.lr, self.wd)?;
+        for (field, value, max) in [
+            ("d", self.d, Self::MAX_D),
+            ("hidden", self.hidden, Self::MAX_HIDDEN),
+        ] {
+            if value == 0 || value > max {
+                return Err(ConfigError::Width { field, value, max });
+            }
+        }
+        Ok(())
+    }
+
+    /// The parameter shapes this config trains.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            p: self.p as usize,
+            d: self.d as usize,
+            hidden: self.hidden as usize,
+        }
+    }
+}
+
+/// The checks on the two settings that may change during a run.
+fn validate_hyper(lr: f64, wd: f64) -> Result<(), ConfigError> {
+    if !lr.is_finite() {
+        return Err(ConfigError::NotFinite { field: "lr" });
+    }
+    if !wd.is_finite() {
+        return Err(ConfigError::NotFinite { field: "wd" });
+    }
+    if !(lr > 0.0 && lr <= 10.0) {
+        return Err(ConfigError::LearningRate { lr });
+    }
+    if !(0.0..=100.0).contains(&wd) {
+        return Err(ConfigError::WeightDecay { wd });
+    }
+    Ok(())
+}
+
+/// Why a training step could not be taken.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainError {
+    /// The training loss became NaN or infinite at `step`; the run cannot continue.
+    Diverged { step: u64 },
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainError::Diverged { step } => write!(
+                f,
+                "training diverged at step {step}: the loss is no longer a finite number (try a smaller learning rate)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+/// Metrics of the model at one step (after `step` updates).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Updates taken before these metrics were measured.
+    pub step: u64,
+    /// Mean cross-entropy on the training pairs.
+    pub train_loss: f64,
+    /// Fraction of training pairs predicted correctly.
+    pub train_acc: f64,
+    /// Mean cross-entropy on the test pairs.
+    pub test_loss: f64,
+    /// Fraction of test pairs predicted correctly.
+    pub test_acc: f64,
+    /// Euclidean norm of all parameters.
+    pub weight_norm: f64,
+}
+
+/// A change of learning rate or weight decay during a run (drawn on the curves).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// The first step taken with the new values.
+    pub step: u64,
+    /// New learning rate.
+    pub lr: f64,
+    /// New weight decay.
+    pub wd: f64,
+}
+
+/// Recorded metrics of a run: every step up to 100, then about 180 points per decade
+/// (see [`History::records`]); memory grows with the logarithm of the run's length.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// The recorded points, by increasing step.
+    pub points: Vec<Point>,
+    /// Mid-run changes of learning rate or weight decay, by increasing step.
+    pub events: Vec<Event>,
+}
+
+impl History {
+    /// At most this many events are kept (a slider dragged for an hour must not grow
+    /// memory); later changes replace the last one.
+    pub const MAX_EVENTS: usize = 256;
+
+    /// Whether metrics are recorded at `step`: steps 0..100 all, then every 5 to 1000,
+    /// every 50 to 10⁴, every 500 to 10⁵ and so on (10^⌊log₁₀ step⌋ / 20).
+    pub fn records(step: u64) -> bool {
+        if step < 100 {
+            return true;
+        }
+        let decade = 10u64.pow(step.ilog10());
+        step.is_multiple_of(decade / 20)
+    }
+
+    /// The first recorded step at which `metric` reaches `threshold`.
+    pub fn first_reaching(&self, threshold: f64, metric: impl Fn(&Point) -> f64) -> Option<u64> {
+        self.points
+            .iter()
+            .find(|pt| metric(pt) >= threshold)
+            .map(|pt| pt.step)
+    }
+
+    /// The points as CSV with a header row (`step,train_loss,train_acc,test_loss,test_acc,weight_norm`).
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("step,train_loss,train_acc,test_loss,test_acc,weight_norm\n");
+        for pt in &self.points {
+            out.push_str(&format!(
+                "{},{:e},{},{:e},{},{}\n",
+                pt.step, pt.train_loss, pt.train_acc, pt.test_loss, pt.test_acc, pt.weight_norm
+            ));
+        }
+        out
+    }
+
+    fn push_event(&mut self, event: Event) {
+        let full = self.events.len() >= Self::MAX_EVENTS;
+        match self.events.last_mut() {
+            Some(last) if last.step == event.step || full => *last = event,
+            _ => self.events.push(event),
+        }
+    }
+}
+
+/// Train and test metrics at the current parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Updates taken.
+    pub step: u64,
+    /// Training-set loss and accuracy.
+    pub train_loss: f64,
+    /// Fraction of training pairs right.
+    pub train_acc: f64,
+    /// Test-set loss.
+    pub test_loss: f64,
+    /// Fraction of test pairs right.
+    pub test_acc: f64,
+    /// Parameter norm.
+    pub weight_norm: f64,
+}
+
+/// A training run in progress.
+#[derive(Clone, Debug)]
+pub struct Trainer {
+    config: Config,
+    data: Dataset,
+    params: Params,
+    grads: Params,
+    opt: AdamW,
+    ws: Workspace,
+    step: u64,
+    history: History,
+    /// Training-set stats of the last forward pass (at `step - 1`).
+    last_train: Option<BatchStats>,
+    memorised_at: Option<u64>,
+    grokked_at: Option<u64>,
+    diverged_at: Option<u64>,
+    eval_every: Option<u64>,
+}
+
+impl Trainer {
+    /// Validates `config`, splits the data and initialises the model.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let data = Dataset::new(config.p, config.op, config.frac, config.seed);
+        let shape = config.shape();
+        let rows = data.train.len().max(data.test.len());
+        Ok(Trainer {
+            params: Params::init(shape, config.seed),
+            grads: Params::zeros(shape),
+            opt: AdamW::new(shape, AdamWConfig::default()),
+            ws: Workspace::new(shape, rows),
+            config,
+            data,
+            step: 0,
+            history: History::default(),
+            last_train: None,
+            memorised_at: None,
+            grokked_at: None,
+            diverged_at: None,
+            eval_every: None,
+        })
+    }
+
+    /// The run's settings (learning rate and weight decay as currently in force).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The data split.
+    pub fn data(&self) -> &Dataset {
+        &self.data
+    }
+
+    /// The current parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Updates taken so far.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    /// The recorded metrics.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// First step with train accuracy ≥ 99% (train accuracy is known at every step).
+    pub fn memorised_at(&self) -> Option<u64> {
+        self.memorised_at
+    }
+
+    /// First recorded step with test accuracy ≥ 95%.
+    pub fn grokked_at(&self) -> Option<u64> {
+        self.grokked_at
+    }
+
+    /// The step at which the loss stopped being finite, if it did.
+    pub fn diverged_at(&self) -> Option<u64> {
+        self.diverged_at
+    }
+
+    /// Also record (and so evaluate the test set) every `n` steps, on top of the log-spaced
+    /// schedule; `None` restores the schedule alone. For researchers who want a fine grid.
+    pub fn set_eval_every(&mut self, n: Option<u64>) {
+        self.eval_every = n.filter(|&n| n > 0);
+    }
+
+    /// Changes learning rate and weight decay from the next step on (recorded as an event).
+    pub fn set_hyper(&mut self, lr: f64, wd: f64) -> Result<(), ConfigError> {
+        validate_hyper(lr, wd)?;
+        if lr != self.config.lr || wd != self.config.wd {
+            self.config.lr = lr;
+            self.config.wd = wd;
+            self.history.push_event(Event {
+                step: self.step,
+                lr,
+                wd,
+            });
+        }
+        Ok(())
+    }
+
+    fn records(&self, step: u64) -> bool {
+        History::records(step) || self.eval_every.is_some_and(|n| step.is_multiple_of(n))
+    }
+
+    /// One full-batch AdamW step. Measures the training set on the way (and, at recorded
+    /// steps, the test set) before updating; stops for good if the loss is not finite.
+    pub fn step(&mut self) -> Result<(), TrainError> {
+        if let Some(step) = self.diverged_at {
+            return Err(TrainError::Diverged { step });
+        }
+        let train = model::loss_and_grad(
+            &self.params,
+            &self.data.train,
+            &mut self.grads,
+            &mut self.ws,
+        );
+        if !train.loss.is_finite() {
+            self.diverged_at = Some(self.step);
+            return Err(TrainError::Diverged { step: self.step });
+        }
+        if self.memorised_at.is_none() && train.accuracy() >= MEMORISED {
+            self.memorised_at = Some(self.step);
+        }
+        self.last_train = Some(train);
+        if self.records(self.step) {
+            let test = model::evaluate(&self.params, &self.data.test, &mut self.ws);
+            self.record(train, test);
+        }
+        self.opt.step(
+            &mut self.params,
+            &mut self.grads,
+            self.config.lr,
+            self.config.wd,
+        );
+        self.step += 1;
+        Ok(())
+    }
+
+    /// Up to `n` steps; stops early at divergence.
+    pub fn run(&mut self, n: u64) -> Result<(), TrainError> {
+        for _ in 0..n {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, train: BatchStats, test: BatchStats) {
+        let point = Point {
+            step: self.step,
+            train_loss: train.loss,
+            train_acc: train.accuracy(),
+            test_loss: test.loss,
+            test_acc: test.accuracy(),
+            weight_norm: self.params.norm(),
+        };
+        if self.grokked_at.is_none() && point.test_acc >= GROKKED {
+            self.grokked_at = Some(point.step);
+        }
+        self.history.points.push(point);
+    }
+
+    /// Train and test metrics of the current parameters (two forward passes; no update).
+    pub fn evaluate(&mut self) -> Metrics {
+        let train = model::evaluate(&self.params, &self.data.train, &mut self.ws);
+        let test = model::evaluate(&self.params, &self.data.test, &mut self.ws);
+        Metrics {
+            step: self.step,
+            train_loss: train.loss,
+            train_acc: train.accuracy(),
+            test_loss: test.loss,
+            test_acc: test.accuracy(),
+            weight_norm: self.params.norm(),
+        }
+    }
+
+    /// The most recent measurements without extra work: training-set stats from the last
+    /// step's forward pass, test stats from the last recorded point.
+    pub fn latest(&self) -> Option<Metrics> {
+        let train = self.last_train?;
+        let point = self.history.points.last()?;
+        Some(Metrics {
+            step: self.step.saturating_sub(1),
+            train_loss: train.loss,
+            train_acc: train.accuracy(),
+            test_loss: point.test_loss,
+            test_acc: point.test_acc,
+            weight_norm: point.weight_norm,
+        })
+    }
+
+    /// Logits of the current model for `pairs` (pairs × p).
+    pub fn logits(&mut self, pairs: &[crate::task::Pair]) -> ndarray::Array2<f32> {
+        model::logits(&self.params, pairs, &mut self.ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedule_is_dense_early_and_log_spaced_later() {
+        let recorded = |lo: u64, hi: u64| (lo..hi).filter(|&s| History::records(s)).count();
+        assert_eq!(recorded(0, 100), 100);
+        assert_eq!(recorded(100, 1000), 180);
+        assert_eq!(recorded(1000, 10_000), 180);
+        assert_eq!(recorded(1_000_000, 10_000_000), 180);
+        assert!(History::records(1250) && !History::records(1251));
+    }
+
+    #[test]
+    fn events_are_bounded() {
+        let mut h = History::default();
+        for i in 0..10_000 {
+            h.push_event(Event {
+                step: i,
+                lr: 0.01,
+                wd: i as f64,
+            });
+        }
+        assert_eq!(h.events.len(), History::MAX_EVENTS);
+        assert_eq!(h.events.last().unwrap().wd, 9999.0);
+    }
+
+    #[test]
+    fn factor_names_the_factors() {
+        assert_eq!(factor(91), "7 × 13");
+        assert_eq!(factor(96), "2 × 2 × 2 × 2 × 2 × 3");
+    }
+}
