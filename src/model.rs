@@ -249,11 +249,14 @@ fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
     }
     let h = ws.h.slice(s![..n, ..]);
     let mut logits = ws.logits.slice_mut(s![..n, ..]);
-    general_mat_mul(1.0, &h, &params.w2.t(), 0.0, &mut logits);
-    let b2 = params.b2.as_slice().expect("contiguous");
-    for mut row in logits.rows_mut() {
-        row.iter_mut().zip(b2).for_each(|(z, b)| *z += b);
-    }
+    // Start from the bias and let the product accumulate onto it (β = 1): one pass less.
+    logits.assign(
+        &params
+            .b2
+            .broadcast((n, params.b2.len()))
+            .expect("bias broadcasts"),
+    );
+    general_mat_mul(1.0, &h, &params.w2.t(), 1.0, &mut logits);
 }
 
 /// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
@@ -265,9 +268,15 @@ pub fn exp_nonpos(x: f32) -> f32 {
     // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
     // target (`f32::round` is a libm call on baseline x86-64 and wasm).
     const SHIFT: f32 = 12_582_912.0;
-    let n = (x * std::f32::consts::LOG2_E + SHIFT) - SHIFT;
-    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4; // ln 2 split in two for accuracy
-                                                      // Minimax-style polynomial for exp on [-ln2/2, ln2/2] (Cephes expf coefficients).
+    let t = x * std::f32::consts::LOG2_E + SHIFT;
+    let n = t - SHIFT;
+    // n is also the difference of the bit patterns of t and SHIFT (t lies in [2²³, 2²⁴),
+    // where floats are consecutive integers): an integer op, unlike the saturating
+    // `n as i32`, which compiles to scalar compares and blocks vectorisation.
+    let n_int = (t.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
+    // r = x − n·ln 2, with ln 2 split in two so the product is exact enough.
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    // Polynomial for exp on [-ln2/2, ln2/2] (the Cephes expf coefficients).
     let mut p = 1.987_569_1e-4_f32;
     p = p * r + 1.398_199_9e-3;
     p = p * r + 8.333_452e-3;
@@ -276,18 +285,72 @@ pub fn exp_nonpos(x: f32) -> f32 {
     p = p * r + 0.5;
     let e = p * r * r + r + 1.0;
     // Scale by 2^n through the exponent bits; n ≥ -126 because x ≥ -87.
-    e * f32::from_bits(((n as i32 + 127) as u32) << 23)
+    e * f32::from_bits(((n_int + 127) as u32) << 23)
 }
 
-/// Softmax cross-entropy over the first `n` rows of `logits`. Returns the summed loss
-/// (f64) and the number correct; if `grad_scale` is given, overwrites each row with
+/// Maximum of a slice and the first index where it occurs, computed in eight
+/// independent lanes so the loop vectorises (a plain scan is a serial chain of compares).
+fn lane_argmax(xs: &[f32]) -> (f32, usize) {
+    let mut best = [f32::NEG_INFINITY; 8];
+    let mut at = [0u32; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail_start = xs.len() - chunks.remainder().len();
+    for (c, chunk) in chunks.enumerate() {
+        for lane in 0..8 {
+            let x = chunk[lane];
+            let better = x > best[lane];
+            best[lane] = if better { x } else { best[lane] };
+            at[lane] = if better {
+                (c * 8 + lane) as u32
+            } else {
+                at[lane]
+            };
+        }
+    }
+    // Combine lanes (and the tail), preferring the smaller index on ties so the result
+    // is the first maximum, as a serial scan would give.
+    let (mut max, mut arg) = (f32::NEG_INFINITY, usize::MAX);
+    let candidates = best.iter().zip(at.iter().map(|&i| i as usize));
+    let tail = xs[tail_start..].iter().zip(tail_start..);
+    for (&x, i) in candidates.chain(tail) {
+        if x > max || (x == max && i < arg) {
+            max = x;
+            arg = i;
+        }
+    }
+    (max, if arg == usize::MAX { 0 } else { arg })
+}
+
+/// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
+/// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
+/// precision).
+fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut chunks = xs.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        for (a, x) in acc.iter_mut().zip(chunk.iter_mut()) {
+            *x = exp_nonpos(*x - shift);
+            *a += *x;
+        }
+    }
+    let mut tail = 0.0;
+    for x in chunks.into_remainder() {
+        *x = exp_nonpos(*x - shift);
+        tail += *x;
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Softmax cross-entropy over the rows of `logits` (one per pair). Returns the summed
+/// loss (f64) and the number correct; if `grad_scale` is given, overwrites each row with
 /// grad_scale · (softmax − onehot).
 ///
-/// Stability: logits are shifted by their row maximum before exponentiating, the row sum
-/// is accumulated in f64, the loss is ln(sum) − (z_y − max) with ln(sum) = ln_1p(sum − 1)
-/// (the maximum contributes exactly 1), and the label's gradient is −(sum − e_y)/sum rather
-/// than e_y/sum − 1, which would round to 0 once the model is confident. This is what keeps
-/// the loss curve smooth down to 1e-7 and below.
+/// Stability: logits are shifted by their row maximum before exponentiating, so the
+/// arg-max term is exactly 1 and the row sum is 1 + s, with s the sum of the other
+/// (small) terms, kept separately. The loss is then ln_1p(s) + (max − z_y) in f64 and a
+/// confident label's gradient is −s/(1 + s) instead of e_y/sum − 1, which rounds to 0 in
+/// f32 once s < 6e-8. This keeps the loss curve smooth (no spikes) down to 1e-7 and below
+/// — the failure DESIGN.md warns about with f32 log-softmax.
 fn cross_entropy_rows(
     mut logits: ArrayViewMut2<f32>,
     pairs: &[Pair],
@@ -298,26 +361,24 @@ fn cross_entropy_rows(
     for (pair, mut row) in pairs.iter().zip(logits.rows_mut()) {
         let row = row.as_slice_mut().expect("contiguous");
         let y = pair.label as usize;
-        let (mut arg, mut max) = (0usize, f32::NEG_INFINITY);
-        for (j, &z) in row.iter().enumerate() {
-            if z > max {
-                max = z;
-                arg = j;
-            }
-        }
-        if arg == y {
-            correct += 1;
-        }
+        // The prediction is the first maximum (ties go to the smaller class).
+        let (max, arg) = lane_argmax(row);
+        correct += usize::from(arg == y);
         let zy = row[y];
-        // Two passes: the first vectorises; the second's f64 chain is short.
-        row.iter_mut().for_each(|z| *z = exp_nonpos(*z - max));
-        let sum: f64 = row.iter().map(|&e| e as f64).sum();
-        loss += (sum - 1.0).ln_1p() + (max - zy) as f64;
+        // Leave the maximum out of the sum (its term is exactly 1): exp_nonpos clamps at
+        // e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
+        row[arg] = f32::NEG_INFINITY;
+        let others = exp_shifted_sum(row, max);
+        row[arg] = 1.0;
+        loss += (others as f64).ln_1p() + (max - zy) as f64;
         if let Some(scale) = grad_scale {
-            let ey = row[y] as f64;
-            let inv = scale / sum as f32;
+            let inv = scale / (1.0 + others);
             row.iter_mut().for_each(|e| *e *= inv);
-            row[y] = (-(sum - ey) / sum) as f32 * scale;
+            row[y] = if y == arg {
+                -others * inv
+            } else {
+                row[y] - scale
+            };
         }
     }
     (loss, correct)
@@ -396,10 +457,9 @@ pub fn loss_and_grad(
     for ((pair, mut dh_row), h_row) in pairs.iter().zip(dh.rows_mut()).zip(h.rows()) {
         let dh_row = dh_row.as_slice_mut().expect("contiguous");
         let h_row = h_row.as_slice().expect("contiguous");
-        for j in 0..dh_row.len() {
-            if h_row[j] <= 0.0 {
-                dh_row[j] = 0.0;
-            }
+        for (g, &h) in dh_row.iter_mut().zip(h_row) {
+            // A select, not a branch, so the loop vectorises.
+            *g = if h > 0.0 { *g } else { 0.0 };
         }
         let mut dta = ws.dta.row_mut(pair.a as usize);
         let dta = dta.as_slice_mut().expect("contiguous");
@@ -557,6 +617,21 @@ mod tests {
                 worst = worst.max(err);
             }
             assert!(worst < 1e-2, "{name}: worst relative error {worst}");
+        }
+    }
+
+    #[test]
+    fn lane_argmax_finds_the_first_maximum() {
+        for len in [1, 5, 8, 9, 97] {
+            for at in 0..len {
+                let mut xs: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+                xs[at] = 5.0;
+                assert_eq!(lane_argmax(&xs), (5.0, at), "len {len}");
+                if at + 1 < len {
+                    xs[len - 1] = 5.0; // a later tie must not win
+                    assert_eq!(lane_argmax(&xs).1, at);
+                }
+            }
         }
     }
 

@@ -1,0 +1,113 @@
+//! The `grok` command line: a JSON summary last on stdout, clear errors on bad input.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::Command;
+
+fn grok(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_grok"))
+        .args(args)
+        .output()
+        .expect("grok runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn train_prints_a_json_summary_last_and_writes_csv() {
+    let csv = std::env::temp_dir().join(format!("grok-cli-{}.csv", std::process::id()));
+    let csv_arg = csv.to_str().unwrap();
+    let (ok, stdout, stderr) = grok(&[
+        "train", "--p", "23", "--op", "sub", "--frac", "0.5", "--steps", "120", "--seed", "4",
+        "--csv", csv_arg,
+    ]);
+    assert!(ok, "{stderr}");
+    let last = stdout.lines().last().expect("some output");
+    let v: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
+    assert_eq!(v["steps"], 120);
+    assert_eq!(v["config"]["op"], "sub");
+    assert_eq!(v["config"]["p"], 23);
+    for key in ["train_acc", "test_acc", "steps_per_second"] {
+        assert!(v[key].is_number(), "{key} in {last}");
+    }
+    for key in ["steps_to_train_99", "steps_to_test_95"] {
+        assert!(v.get(key).is_some(), "{key} present (a number or null)");
+    }
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::remove_file(&csv).ok();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("step,train_loss,train_acc,test_loss,test_acc,weight_norm")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(
+        rows.len(),
+        100 + 4,
+        "steps 0..100, then 100, 105, 110 and 115 (step 120 is not taken)"
+    );
+    assert!(rows[0].starts_with("0,"));
+}
+
+#[test]
+fn stop_when_grokked_stops_at_the_grokking_step() {
+    let (ok, stdout, stderr) = grok(&[
+        "train",
+        "--p",
+        "31",
+        "--frac",
+        "0.6",
+        "--steps",
+        "5000",
+        "--stop-when-grokked",
+        "--quiet",
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let grokked = v["steps_to_test_95"]
+        .as_u64()
+        .expect("p = 31 at 60% groks within 5000 steps");
+    assert_eq!(
+        v["steps"].as_u64(),
+        Some(grokked + 1),
+        "stopped right after the grokking step"
+    );
+    assert!(v["test_acc"].as_f64().unwrap() >= 0.9);
+}
+
+#[test]
+fn bad_arguments_fail_with_a_clear_message() {
+    for (args, expect) in [
+        (vec!["train", "--op", "pow"], "unknown operation 'pow'"),
+        (vec!["train", "--p", "91", "--op", "div"], "not prime"),
+        (
+            vec!["train", "--frac", "abc"],
+            "--frac: 'abc' is not a valid value",
+        ),
+        (vec!["train", "--lr"], "--lr needs a value"),
+        (vec!["train", "--bogus"], "unknown option '--bogus'"),
+        (vec!["train", "--frac", "0"], "training fraction"),
+        (vec!["fly"], "unknown command 'fly'"),
+        (vec![], "no command given"),
+    ] {
+        let (ok, _, stderr) = grok(&args);
+        assert!(!ok, "{args:?} should fail");
+        assert!(
+            stderr.contains(expect),
+            "{args:?}: expected '{expect}' in: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn divergence_is_reported_not_hidden() {
+    let (ok, stdout, stderr) = grok(&[
+        "train", "--p", "23", "--lr", "10", "--steps", "500", "--quiet",
+    ]);
+    assert!(ok, "a diverged run still prints its summary");
+    assert!(stderr.contains("diverged"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert!(v["diverged_at"].is_u64());
+}

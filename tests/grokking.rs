@@ -1,0 +1,156 @@
+//! The grokking facts of DESIGN.md, checked on the default model.
+//!
+//! These train real networks (seconds each in release mode; run with
+//! `cargo test --release --test grokking`). The numbers come from a PyTorch run of the same
+//! model: memorise by step ~75, generalise at ~1250; nothing without weight decay; sooner
+//! with more data; no fit at all with far too much decay. Our RNG differs from PyTorch's,
+//! so the tests check the phenomenon and its time scale, not exact steps.
+#![cfg(not(target_arch = "wasm32"))]
+
+use grokking::{Config, Trainer};
+
+/// Train until grokked or `max_steps`, returning the trainer.
+fn train(config: Config, max_steps: u64) -> Trainer {
+    let mut trainer = Trainer::new(config).expect("valid config");
+    while trainer.step_count() < max_steps && trainer.grokked_at().is_none() {
+        trainer.step().expect("default-scale runs do not diverge");
+    }
+    trainer
+}
+
+#[test]
+fn default_model_memorises_then_groks_for_three_seeds() {
+    for seed in 0..3 {
+        let t = train(
+            Config {
+                seed,
+                ..Config::default()
+            },
+            3000,
+        );
+        let memorised = t.memorised_at().expect("train accuracy reaches 99%");
+        let grokked = t
+            .grokked_at()
+            .expect("test accuracy reaches 95% within 3000 steps");
+        assert!(memorised <= 300, "seed {seed}: memorised at {memorised}");
+        assert!(
+            grokked >= 5 * memorised,
+            "seed {seed}: grokked at {grokked}, memorised at {memorised}"
+        );
+        assert!(
+            (600..=2500).contains(&grokked),
+            "seed {seed}: grokked at {grokked}, expected ~1250"
+        );
+
+        // The plateau: between memorising and the jump, test accuracy sits below chance.
+        let chance = 1.0 / 97.0;
+        let plateau: Vec<f64> = t
+            .history()
+            .points
+            .iter()
+            .filter(|pt| pt.step >= 2 * memorised && pt.step <= grokked / 2)
+            .map(|pt| pt.test_acc)
+            .collect();
+        assert!(plateau.len() > 10);
+        let mut sorted = plateau.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert!(
+            sorted[sorted.len() / 2] < chance,
+            "seed {seed}: median plateau test acc {}",
+            sorted[sorted.len() / 2]
+        );
+
+        // The weight norm rises while memorising, then falls as the network generalises.
+        let norms: Vec<(u64, f64)> = t
+            .history()
+            .points
+            .iter()
+            .map(|pt| (pt.step, pt.weight_norm))
+            .collect();
+        let (peak_step, peak) = norms
+            .iter()
+            .cloned()
+            .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        let start = norms[0].1;
+        let end = norms.last().unwrap().1;
+        assert!(
+            peak > 1.2 * start,
+            "seed {seed}: norm {start} → peak {peak}"
+        );
+        assert!(
+            peak_step > memorised && peak_step < grokked,
+            "seed {seed}: norm peaks at {peak_step}"
+        );
+        assert!(
+            end < 0.95 * peak,
+            "seed {seed}: norm {peak} at peak, {end} after grokking"
+        );
+    }
+}
+
+#[test]
+fn without_weight_decay_it_memorises_but_never_generalises() {
+    let t = train(
+        Config {
+            wd: 0.0,
+            ..Config::default()
+        },
+        3000,
+    );
+    assert!(
+        t.memorised_at().is_some_and(|s| s <= 300),
+        "memorised at {:?}",
+        t.memorised_at()
+    );
+    assert_eq!(t.step_count(), 3000);
+    let best = t
+        .history()
+        .points
+        .iter()
+        .map(|pt| pt.test_acc)
+        .fold(0.0, f64::max);
+    assert!(
+        best < 0.5,
+        "test accuracy reached {best} without weight decay"
+    );
+}
+
+#[test]
+fn more_data_groks_sooner() {
+    let default = train(Config::default(), 3000)
+        .grokked_at()
+        .expect("default groks");
+    let more = train(
+        Config {
+            frac: 0.5,
+            ..Config::default()
+        },
+        3000,
+    )
+    .grokked_at()
+    .expect("frac 0.5 groks");
+    assert!(more <= 700, "frac 0.5 grokked at {more}, expected ~300");
+    assert!(
+        2 * more < default,
+        "frac 0.5 at {more}, frac 0.3 at {default}"
+    );
+}
+
+#[test]
+fn far_too_much_decay_cannot_fit_the_training_set() {
+    let t = train(
+        Config {
+            wd: 10.0,
+            ..Config::default()
+        },
+        1000,
+    );
+    assert_eq!(t.memorised_at(), None);
+    let best = t
+        .history()
+        .points
+        .iter()
+        .map(|pt| pt.train_acc)
+        .fold(0.0, f64::max);
+    assert!(best < 0.5, "train accuracy reached {best} with wd = 10");
+}

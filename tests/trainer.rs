@@ -1,0 +1,189 @@
+//! The trainer's contract: determinism, validation, divergence, bounded history.
+#![cfg(not(target_arch = "wasm32"))]
+
+use grokking::train::{ConfigError, TrainError};
+use grokking::{Config, Op, Trainer};
+
+fn small() -> Config {
+    Config {
+        p: 23,
+        ..Config::default()
+    }
+}
+
+#[test]
+fn same_config_gives_bit_identical_history() {
+    let run = |config: Config| {
+        let mut t = Trainer::new(config).unwrap();
+        t.run(150).unwrap();
+        (t.history().clone(), t.params().clone())
+    };
+    let (h1, p1) = run(small());
+    let (h2, p2) = run(small());
+    assert_eq!(h1, h2);
+    assert_eq!(p1, p2);
+    let bits = |h: &grokking::History| {
+        h.points
+            .iter()
+            .map(|pt| pt.train_loss.to_bits())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(bits(&h1), bits(&h2));
+    let (h3, _) = run(Config { seed: 1, ..small() });
+    assert_ne!(h1, h3, "a different seed gives a different run");
+}
+
+#[test]
+fn validation_rejects_each_bad_case_with_its_own_error() {
+    let bad = |f: fn(&mut Config)| {
+        let mut c = Config::default();
+        f(&mut c);
+        c.validate().unwrap_err()
+    };
+    assert!(Config::default().validate().is_ok());
+    assert_eq!(bad(|c| c.p = 2), ConfigError::ModulusOutOfRange { p: 2 });
+    assert_eq!(
+        bad(|c| c.p = 258),
+        ConfigError::ModulusOutOfRange { p: 258 }
+    );
+    assert_eq!(
+        bad(|c| (c.p, c.op) = (91, Op::Div)),
+        ConfigError::CompositeModulus { p: 91, op: Op::Div }
+    );
+    assert!(matches!(
+        bad(|c| c.frac = 0.0),
+        ConfigError::FracOutOfRange { .. }
+    ));
+    assert!(matches!(
+        bad(|c| c.frac = 1.5),
+        ConfigError::FracOutOfRange { .. }
+    ));
+    assert!(matches!(
+        bad(|c| c.frac = 1e-6),
+        ConfigError::EmptyTrainSet { pairs: 9409, .. }
+    ));
+    assert!(matches!(
+        bad(|c| c.frac = 0.99999),
+        ConfigError::EmptyTestSet { pairs: 9409, .. }
+    ));
+    assert_eq!(bad(|c| c.lr = 0.0), ConfigError::LearningRate { lr: 0.0 });
+    assert_eq!(bad(|c| c.lr = -1.0), ConfigError::LearningRate { lr: -1.0 });
+    assert_eq!(bad(|c| c.wd = -0.1), ConfigError::WeightDecay { wd: -0.1 });
+    assert_eq!(
+        bad(|c| c.d = 0),
+        ConfigError::Width {
+            field: "d",
+            value: 0,
+            max: Config::MAX_D
+        }
+    );
+    assert_eq!(
+        bad(|c| c.hidden = 0),
+        ConfigError::Width {
+            field: "hidden",
+            value: 0,
+            max: Config::MAX_HIDDEN
+        }
+    );
+    assert_eq!(
+        bad(|c| c.lr = f64::NAN),
+        ConfigError::NotFinite { field: "lr" }
+    );
+    assert_eq!(
+        bad(|c| c.frac = f64::NAN),
+        ConfigError::NotFinite { field: "frac" }
+    );
+    assert_eq!(
+        bad(|c| c.wd = f64::INFINITY),
+        ConfigError::NotFinite { field: "wd" }
+    );
+    // Composite moduli are fine for the other operations.
+    assert!(Config {
+        p: 91,
+        op: Op::Mul,
+        ..Config::default()
+    }
+    .validate()
+    .is_ok());
+    // Messages say what is wrong and what to do.
+    let msg = bad(|c| (c.p, c.op) = (91, Op::Div)).to_string();
+    assert!(msg.contains("prime") && msg.contains("7 × 13"), "{msg}");
+    assert!(Trainer::new(Config {
+        p: 1,
+        ..Config::default()
+    })
+    .is_err());
+}
+
+#[test]
+fn a_diverging_run_stops_and_says_so() {
+    let mut t = Trainer::new(Config {
+        lr: 10.0,
+        ..small()
+    })
+    .unwrap();
+    let err = t.run(1000).unwrap_err();
+    let TrainError::Diverged { step } = err;
+    assert!(step < 1000);
+    assert_eq!(t.diverged_at(), Some(step));
+    assert_eq!(
+        t.step_count(),
+        step,
+        "no update after the loss became non-finite"
+    );
+    assert_eq!(
+        t.step(),
+        Err(TrainError::Diverged { step }),
+        "a diverged run stays stopped"
+    );
+    assert!(err.to_string().contains("diverged"));
+}
+
+#[test]
+fn hyperparameters_change_mid_run_and_are_recorded() {
+    let mut t = Trainer::new(small()).unwrap();
+    t.run(10).unwrap();
+    t.set_hyper(0.003, 0.0).unwrap();
+    t.run(5).unwrap();
+    assert_eq!(t.config().lr, 0.003);
+    let ev = t.history().events.last().copied().unwrap();
+    assert_eq!((ev.step, ev.lr, ev.wd), (10, 0.003, 0.0));
+    assert!(t.set_hyper(f64::NAN, 1.0).is_err());
+    assert!(t.set_hyper(0.01, -1.0).is_err());
+    assert_eq!(
+        t.config().lr,
+        0.003,
+        "a rejected change leaves the run as it was"
+    );
+}
+
+#[test]
+fn history_stays_small_for_long_runs() {
+    // Recording is log-spaced: 100 + 180 per decade.
+    let recorded = (0..1_000_000u64)
+        .filter(|&s| grokking::History::records(s))
+        .count();
+    assert_eq!(recorded, 100 + 4 * 180);
+    let mut t = Trainer::new(Config {
+        p: 5,
+        d: 2,
+        hidden: 4,
+        frac: 0.5,
+        ..Config::default()
+    })
+    .unwrap();
+    t.run(20_000).unwrap();
+    assert_eq!(t.history().points.len(), 100 + 2 * 180 + 20);
+}
+
+#[test]
+fn metrics_agree_between_latest_and_evaluate() {
+    let mut t = Trainer::new(small()).unwrap();
+    t.run(30).unwrap();
+    let latest = t.latest().unwrap();
+    assert_eq!(latest.step, 29);
+    let m = t.evaluate();
+    assert_eq!(m.step, 30);
+    assert!((0.0..=1.0).contains(&m.train_acc) && (0.0..=1.0).contains(&m.test_acc));
+    assert!(m.train_loss.is_finite() && m.weight_norm > 0.0);
+}
