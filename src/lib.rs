@@ -12,14 +12,19 @@
 //! - [`model`]: parameters and the folded full-batch forward/backward pass;
 //! - [`optim`]: AdamW with decoupled weight decay;
 //! - [`train`]: `Config` (defaults, validation), `Trainer`, `History`;
-//! - [`analysis`]: the embedding's Fourier spectrum, key frequencies, circles, Gini.
+//! - [`analysis`]: the embedding's Fourier spectrum, key frequencies, circles, Gini;
+//! - [`plots`]: the article's figures, drawn with plotters on any backend (SVG, canvas);
+//! - `web` (wasm32 only): the wasm-bindgen surface the page and its training worker call.
 
 pub mod analysis;
 pub mod model;
 pub mod optim;
+pub mod plots;
 pub mod rng;
 pub mod task;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use task::Op;
 pub use train::{Config, ConfigError, History, Metrics, Point, TrainError, Trainer};
