@@ -9,6 +9,7 @@
 //! Conventions: frequencies k = 0..=p/2; k = 0 is the constant direction. Each basis
 //! vector over the tokens is normalised to unit length (1/√p for the constant).
 
+use crate::task::{Op, Pair};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
@@ -155,6 +156,196 @@ pub fn circle(embed: &Array2<f32>, k: usize) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// Progress measures of Nanda et al. (2023), adapted to this model, and the accuracies of
+/// the two ablated networks they are computed from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The frequencies treated as the circuit's (from the embedding's spectrum).
+    pub keys: Vec<usize>,
+    /// Cross-entropy on all pairs of the logits restricted to the key frequencies.
+    pub restricted_loss: f64,
+    /// Cross-entropy on the training pairs of the logits with the key frequencies removed.
+    pub excluded_loss: f64,
+    /// Train / test accuracy keeping only the key frequencies.
+    pub restricted_train_acc: f64,
+    /// Test accuracy keeping only the key frequencies.
+    pub restricted_test_acc: f64,
+    /// Train accuracy with the key frequencies removed.
+    pub excluded_train_acc: f64,
+    /// Test accuracy with the key frequencies removed.
+    pub excluded_test_acc: f64,
+}
+
+/// The input-grid variable whose Fourier directions carry the answer: s = a + b for
+/// addition, s = a − b for subtraction. Other operations have no such single variable
+/// (multiplication works through discrete logarithms), so the measures are not defined.
+pub fn answer_variable(op: Op) -> Option<fn(u32, u32, u32) -> u32> {
+    match op {
+        Op::Add => Some(|a, b, p| (a + b) % p),
+        Op::Sub => Some(|a, b, p| (a + p - b) % p),
+        _ => None,
+    }
+}
+
+/// Restricted and excluded logits, losses and accuracies.
+///
+/// `logits` holds the model's logits for every pair of the task in
+/// [`crate::task::Dataset::all_pairs`] order (a outer, b inner), `is_train[i]` says
+/// whether pair i is a training pair. Over the p² input grid the directions
+/// cos(w_k s) and sin(w_k s), w_k = 2πk/p, s = a ± b, are orthogonal; P is the part of
+/// each output column along the key frequencies' directions. Restricted logits are
+/// P + the per-class mean of L − P (the mean of P is 0, so that is the mean of L);
+/// excluded logits are L − P. Because the directions depend on s alone, P is computed
+/// from the p × p table of sums of L over each anti-diagonal s: O(p²·(keys + p)) work on
+/// top of the forward pass, cheap enough to run live.
+pub fn progress(
+    logits: &Array2<f32>,
+    pairs: &[Pair],
+    is_train: &[bool],
+    p: usize,
+    op: Op,
+    keys: &[usize],
+) -> Option<Progress> {
+    let var = answer_variable(op)?;
+    let n = pairs.len();
+    assert_eq!(logits.nrows(), n);
+    assert_eq!(is_train.len(), n);
+    let classes = logits.ncols();
+    let s_of: Vec<usize> = pairs
+        .iter()
+        .map(|pr| var(pr.a, pr.b, p as u32) as usize)
+        .collect();
+
+    // Per-s sums of the logits (S) and their count, and the per-class mean over pairs.
+    let mut sums = Array2::<f64>::zeros((p, classes));
+    let mut count = vec![0usize; p];
+    let mut mean = vec![0.0f64; classes];
+    for (i, row) in logits.rows().into_iter().enumerate() {
+        count[s_of[i]] += 1;
+        for (c, &z) in row.iter().enumerate() {
+            sums[[s_of[i], c]] += z as f64;
+            mean[c] += z as f64 / n as f64;
+        }
+    }
+    // P_s = Σ_k [cos(w_k s)·α_k + sin(w_k s)·β_k] / ‖direction‖², α_k = Σ_pairs cos(w_k s) L.
+    let mut proj = Array2::<f64>::zeros((p, classes));
+    for &k in keys {
+        let w = TAU * k as f64 / p as f64;
+        let (cos, sin): (Vec<f64>, Vec<f64>) = (0..p)
+            .map(|s| ((w * s as f64).cos(), (w * s as f64).sin()))
+            .unzip();
+        for basis in [&cos, &sin] {
+            let norm2: f64 = (0..p).map(|s| count[s] as f64 * basis[s] * basis[s]).sum();
+            if norm2 < 1e-9 {
+                continue; // the sine at k = p/2 for even p
+            }
+            let mut coef = vec![0.0f64; classes];
+            for s in 0..p {
+                for (c, co) in coef.iter_mut().enumerate() {
+                    *co += basis[s] * sums[[s, c]];
+                }
+            }
+            for s in 0..p {
+                for (c, co) in coef.iter().enumerate() {
+                    proj[[s, c]] += basis[s] * co / norm2;
+                }
+            }
+        }
+    }
+
+    let mut restricted = CrossEntropy::default();
+    let mut restricted_acc = [AccCount::default(); 2];
+    let mut excluded = CrossEntropy::default();
+    let mut excluded_acc = [AccCount::default(); 2];
+    let mut row_r = vec![0.0f64; classes];
+    let mut row_e = vec![0.0f64; classes];
+    for (i, row) in logits.rows().into_iter().enumerate() {
+        let s = s_of[i];
+        for c in 0..classes {
+            row_r[c] = proj[[s, c]] + mean[c];
+            row_e[c] = row[c] as f64 - proj[[s, c]];
+        }
+        let label = pairs[i].label as usize;
+        let split = usize::from(!is_train[i]);
+        let (loss_r, right_r) = ce_row(&row_r, label);
+        restricted.add(loss_r);
+        restricted_acc[split].add(right_r);
+        let (loss_e, right_e) = ce_row(&row_e, label);
+        if is_train[i] {
+            excluded.add(loss_e);
+        }
+        excluded_acc[split].add(right_e);
+    }
+    Some(Progress {
+        keys: keys.to_vec(),
+        restricted_loss: restricted.mean(),
+        excluded_loss: excluded.mean(),
+        restricted_train_acc: restricted_acc[0].rate(),
+        restricted_test_acc: restricted_acc[1].rate(),
+        excluded_train_acc: excluded_acc[0].rate(),
+        excluded_test_acc: excluded_acc[1].rate(),
+    })
+}
+
+/// Running mean of per-row losses.
+#[derive(Default)]
+struct CrossEntropy {
+    total: f64,
+    n: usize,
+}
+
+impl CrossEntropy {
+    fn add(&mut self, loss: f64) {
+        self.total += loss;
+        self.n += 1;
+    }
+    fn mean(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.total / self.n as f64
+        }
+    }
+}
+
+/// Running count of right answers.
+#[derive(Default, Clone, Copy)]
+struct AccCount {
+    right: usize,
+    n: usize,
+}
+
+impl AccCount {
+    fn add(&mut self, right: bool) {
+        self.right += usize::from(right);
+        self.n += 1;
+    }
+    fn rate(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.right as f64 / self.n as f64
+        }
+    }
+}
+
+/// Cross-entropy of one row of logits (in f64, log-sum-exp) and whether its first
+/// arg-max is the label.
+fn ce_row(z: &[f64], label: usize) -> (f64, bool) {
+    let (arg, max) = z
+        .iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |(ai, am), (i, &v)| {
+            if v > am {
+                (i, v)
+            } else {
+                (ai, am)
+            }
+        });
+    let lse = z.iter().map(|v| (v - max).exp()).sum::<f64>().ln() + max;
+    (lse - z[label], arg == label)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +409,39 @@ mod tests {
             s.keys.len()
         );
         assert!(s.gini < 0.3, "gini {}", s.gini);
+    }
+
+    #[test]
+    fn progress_splits_logits_into_key_and_other_frequencies() {
+        // Logits made of frequency 3 of s = a + b plus a class-dependent constant, plus
+        // a part that depends on a alone (which no s-direction can capture).
+        let (p, op) = (11usize, Op::Add);
+        let pairs = crate::task::Dataset::all_pairs(p as u32, op);
+        let w = TAU * 3.0 / p as f64;
+        let logits = Array2::from_shape_fn((pairs.len(), p), |(i, c)| {
+            let s = (pairs[i].a + pairs[i].b) as f64;
+            let circuit = 4.0 * (w * (s - c as f64)).cos();
+            (circuit + 0.02 * c as f64 + 0.01 * (pairs[i].a as f64 * c as f64).sin()) as f32
+        });
+        let is_train: Vec<bool> = (0..pairs.len()).map(|i| i % 3 == 0).collect();
+        let with_key = progress(&logits, &pairs, &is_train, p, op, &[3]).unwrap();
+        let without = progress(&logits, &pairs, &is_train, p, op, &[1]).unwrap();
+        // Keeping frequency 3 keeps the circuit: the restricted network is right everywhere.
+        assert_eq!(with_key.restricted_train_acc, 1.0);
+        assert_eq!(with_key.restricted_test_acc, 1.0);
+        // Removing it leaves near-constant logits: near-chance accuracy, loss near ln p.
+        assert!(with_key.excluded_train_acc < 0.3, "{with_key:?}");
+        assert!(
+            with_key.excluded_loss > 0.8 * (p as f64).ln(),
+            "{with_key:?}"
+        );
+        // The wrong key set does the opposite.
+        assert!(
+            without.restricted_loss > with_key.restricted_loss + 1.0,
+            "{without:?}"
+        );
+        assert!(without.excluded_train_acc > 0.9, "{without:?}");
+        assert!(progress(&logits, &pairs, &is_train, p, Op::Mul, &[3]).is_none());
     }
 
     #[test]

@@ -7,9 +7,10 @@
 //! train and test metrics on a log-spaced schedule, so a run of millions of steps keeps a
 //! few thousand points. The same config and seed always give a bit-identical history.
 
+use crate::analysis::{self, Progress, Spectrum};
 use crate::model::{self, BatchStats, Params, Shape, Workspace};
 use crate::optim::{AdamW, AdamWConfig};
-use crate::task::{is_prime, Dataset, Op};
+use crate::task::{is_prime, Dataset, Op, Pair};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -272,6 +273,22 @@ pub struct Event {
     pub wd: f64,
 }
 
+/// The hidden-progress measures at one step (recorded when progress tracking is on).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProgressPoint {
+    /// Updates taken before the measurement.
+    pub step: u64,
+    /// Gini coefficient of the embedding's per-frequency norms.
+    pub gini: f64,
+    /// The key frequencies at this step, strongest first.
+    pub keys: Vec<usize>,
+    /// Share of the embedding's non-constant energy the keys hold.
+    pub key_share: f64,
+    /// Restricted and excluded losses and ablation accuracies; `None` for operations
+    /// without a Fourier answer variable (see [`analysis::answer_variable`]).
+    pub measures: Option<Progress>,
+}
+
 /// Recorded metrics of a run: every step up to 100, then 90 to 180 points per decade
 /// (see [`History::records`]); memory grows with the logarithm of the run's length.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -280,6 +297,8 @@ pub struct History {
     pub points: Vec<Point>,
     /// Mid-run changes of learning rate or weight decay, by increasing step.
     pub events: Vec<Event>,
+    /// Hidden-progress measures, when tracked (see [`Trainer::set_track_progress`]).
+    pub progress: Vec<ProgressPoint>,
 }
 
 impl History {
@@ -298,6 +317,17 @@ impl History {
         }
     }
 
+    /// Whether progress measures are taken at `step` (when tracked): about 30 a decade —
+    /// every 10th step below 100, every 50th below 1000, then 10^⌊log₁₀ step⌋ / 5 —
+    /// since each needs the logits of all p² pairs.
+    pub fn records_progress(step: u64) -> bool {
+        match step {
+            0..100 => step.is_multiple_of(10),
+            100..1000 => step.is_multiple_of(50),
+            _ => step.is_multiple_of(10u64.pow(step.ilog10()) / 5),
+        }
+    }
+
     /// The first recorded step at which `metric` reaches `threshold`.
     pub fn first_reaching(&self, threshold: f64, metric: impl Fn(&Point) -> f64) -> Option<u64> {
         self.points
@@ -306,14 +336,39 @@ impl History {
             .map(|pt| pt.step)
     }
 
-    /// The points as CSV with a header row (`step,train_loss,train_acc,test_loss,test_acc,weight_norm`).
+    /// The points as CSV with a header row
+    /// (`step,train_loss,train_acc,test_loss,test_acc,weight_norm`). When progress was
+    /// tracked, five more columns (`gini,keys,key_share,restricted_loss,excluded_loss`)
+    /// are filled at the steps where it was measured and left empty elsewhere.
     pub fn to_csv(&self) -> String {
-        let mut out = String::from("step,train_loss,train_acc,test_loss,test_acc,weight_norm\n");
+        let with_progress = !self.progress.is_empty();
+        let mut out = String::from("step,train_loss,train_acc,test_loss,test_acc,weight_norm");
+        if with_progress {
+            out.push_str(",gini,keys,key_share,restricted_loss,excluded_loss");
+        }
+        out.push('\n');
+        let mut progress = self.progress.iter().peekable();
         for pt in &self.points {
             out.push_str(&format!(
-                "{},{:e},{},{:e},{},{}\n",
+                "{},{:e},{},{:e},{},{}",
                 pt.step, pt.train_loss, pt.train_acc, pt.test_loss, pt.test_acc, pt.weight_norm
             ));
+            if with_progress {
+                match progress.next_if(|pr| pr.step == pt.step) {
+                    Some(pr) => {
+                        let keys: Vec<String> = pr.keys.iter().map(|k| k.to_string()).collect();
+                        out.push_str(&format!(",{},{},{}", pr.gini, keys.join(" "), pr.key_share));
+                        match &pr.measures {
+                            Some(m) => {
+                                out.push_str(&format!(",{},{}", m.restricted_loss, m.excluded_loss))
+                            }
+                            None => out.push_str(",,"),
+                        }
+                    }
+                    None => out.push_str(",,,,,"),
+                }
+            }
+            out.push('\n');
         }
         out
     }
@@ -361,6 +416,11 @@ pub struct Trainer {
     grokked_at: Option<u64>,
     diverged_at: Option<u64>,
     eval_every: Option<u64>,
+    track_progress: bool,
+    /// Every pair in `Dataset::all_pairs` order, and which are training pairs (for the
+    /// progress measures, which need the whole input grid).
+    all_pairs: Vec<Pair>,
+    is_train: Vec<bool>,
 }
 
 impl Trainer {
@@ -370,6 +430,13 @@ impl Trainer {
         let data = Dataset::new(config.p, config.op, config.frac, config.seed);
         let shape = config.shape();
         let rows = data.train.len().max(data.test.len());
+        let all_pairs = Dataset::all_pairs(config.p, config.op);
+        let mask = data.train_mask();
+        let p = config.p as usize;
+        let is_train = all_pairs
+            .iter()
+            .map(|pr| mask[pr.a as usize * p + pr.b as usize])
+            .collect();
         Ok(Trainer {
             params: Params::init(shape, config.seed),
             grads: Params::zeros(shape),
@@ -384,6 +451,9 @@ impl Trainer {
             grokked_at: None,
             diverged_at: None,
             eval_every: None,
+            track_progress: false,
+            all_pairs,
+            is_train,
         })
     }
 
@@ -433,6 +503,13 @@ impl Trainer {
         self.eval_every = n.filter(|&n| n > 0);
     }
 
+    /// Record hidden-progress measures (spectrum, key frequencies, restricted and excluded
+    /// loss) on the [`History::records_progress`] schedule. Off by default: each costs
+    /// about one forward pass over all p² pairs.
+    pub fn set_track_progress(&mut self, on: bool) {
+        self.track_progress = on;
+    }
+
     /// Changes learning rate and weight decay from the next step on (recorded as an event).
     pub fn set_hyper(&mut self, lr: f64, wd: f64) -> Result<(), ConfigError> {
         validate_hyper(lr, wd)?;
@@ -475,6 +552,10 @@ impl Trainer {
         if self.records(self.step) {
             let test = model::evaluate(&self.params, &self.data.test, &mut self.ws);
             self.record(train, test);
+        }
+        if self.track_progress && History::records_progress(self.step) {
+            let point = self.progress();
+            self.history.progress.push(point);
         }
         self.opt.step(
             &mut self.params,
@@ -539,8 +620,44 @@ impl Trainer {
     }
 
     /// Logits of the current model for `pairs` (pairs × p).
-    pub fn logits(&mut self, pairs: &[crate::task::Pair]) -> ndarray::Array2<f32> {
+    pub fn logits(&mut self, pairs: &[Pair]) -> ndarray::Array2<f32> {
         model::logits(&self.params, pairs, &mut self.ws)
+    }
+
+    /// The embedding's Fourier spectrum now.
+    pub fn spectrum(&self) -> Spectrum {
+        analysis::spectrum(&self.params.embed)
+    }
+
+    /// The hidden-progress measures now, with the embedding's current key frequencies.
+    pub fn progress(&mut self) -> ProgressPoint {
+        self.progress_with_keys(None)
+    }
+
+    /// The hidden-progress measures now, against `keys` if given (Nanda et al. use the
+    /// key frequencies of the finished model at every checkpoint; a run replayed with the
+    /// same seed can do the same), else against the embedding's current key frequencies.
+    pub fn progress_with_keys(&mut self, keys: Option<&[usize]>) -> ProgressPoint {
+        let spectrum = self.spectrum();
+        let keys = keys.map_or_else(|| spectrum.keys.clone(), <[usize]>::to_vec);
+        let measures = analysis::answer_variable(self.config.op).and_then(|_| {
+            let logits = model::logits(&self.params, &self.all_pairs, &mut self.ws);
+            analysis::progress(
+                &logits,
+                &self.all_pairs,
+                &self.is_train,
+                self.config.p as usize,
+                self.config.op,
+                &keys,
+            )
+        });
+        ProgressPoint {
+            step: self.step,
+            gini: spectrum.gini,
+            keys: spectrum.keys,
+            key_share: spectrum.key_share,
+            measures,
+        }
     }
 }
 

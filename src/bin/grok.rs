@@ -31,6 +31,8 @@ options (defaults in brackets):
   --stop-when-grokked  stop at the first step with test accuracy >= 0.95
   --eval-every N       also evaluate the test set every N steps (finer grokking step)
   --csv FILE           write the recorded history as CSV
+  --progress           also track the hidden-progress measures (Gini, key frequencies,
+                       restricted and excluded loss; ~30 a decade) into the CSV
   --quiet              no progress on stderr";
 
 /// Options of `grok train` beyond the model's Config.
@@ -40,6 +42,7 @@ struct TrainArgs {
     stop_when_grokked: bool,
     eval_every: Option<u64>,
     csv: Option<String>,
+    progress: bool,
     quiet: bool,
 }
 
@@ -74,6 +77,7 @@ fn parse_train(args: impl IntoIterator<Item = String>) -> Result<TrainArgs, Stri
         stop_when_grokked: false,
         eval_every: None,
         csv: None,
+        progress: false,
         quiet: false,
     };
     let mut args = args.into_iter();
@@ -93,6 +97,7 @@ fn parse_train(args: impl IntoIterator<Item = String>) -> Result<TrainArgs, Stri
             "--csv" => out.csv = Some(args.next().ok_or("--csv needs a file name")?),
             "--stop-when-grokked" => out.stop_when_grokked = true,
             "--quiet" => out.quiet = true,
+            "--progress" => out.progress = true,
             other => return Err(format!("unknown option '{other}'")),
         }
     }
@@ -103,6 +108,7 @@ fn parse_train(args: impl IntoIterator<Item = String>) -> Result<TrainArgs, Stri
 fn train(args: TrainArgs) -> Result<(), String> {
     let mut trainer = Trainer::new(args.config.clone()).map_err(|e| e.to_string())?;
     trainer.set_eval_every(args.eval_every);
+    trainer.set_track_progress(args.progress);
     let start = Instant::now();
     let mut last_report = start;
     let mut diverged = None;
