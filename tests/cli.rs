@@ -111,3 +111,85 @@ fn divergence_is_reported_not_hidden() {
     let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert!(v["diverged_at"].is_u64());
 }
+
+#[test]
+fn sweep_writes_one_classified_row_per_run() {
+    let csv = std::env::temp_dir().join(format!("grok-sweep-{}.csv", std::process::id()));
+    let (ok, stdout, stderr) = grok(&[
+        "sweep",
+        "--p",
+        "23",
+        "--wd",
+        "0,1",
+        "--frac",
+        "0.4,0.7",
+        "--seeds",
+        "2",
+        "--steps",
+        "1500",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::remove_file(&csv).ok();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("wd,frac,seed,steps_to_train_99,steps_to_test_95,phase")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2 * 2 * 2);
+    let phases = ["confusion", "memorisation", "grokking", "comprehension"];
+    for row in &rows {
+        assert_eq!(row.len(), 6);
+        assert!(phases.contains(&row[5]), "{row:?}");
+        // The phase agrees with the two step columns.
+        let fit: Option<u64> = row[3].parse().ok();
+        let gen: Option<u64> = row[4].parse().ok();
+        assert_eq!(row[5], grokking::sweep::Phase::classify(fit, gen).name());
+    }
+    assert_eq!((rows[0][0], rows[0][1], rows[0][2]), ("0", "0.4", "0"));
+    assert_eq!(rows[1][2], "1", "seeds vary fastest");
+    // No decay: memorises, does not generalise in this budget; decay 1 at 70%: generalises.
+    assert!(
+        rows.iter()
+            .filter(|r| r[0] == "0")
+            .all(|r| r[5] == "memorisation"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r[0] == "1" && r[1] == "0.7")
+            .all(|r| !r[4].is_empty()),
+        "{rows:?}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["cells"], 8);
+}
+
+#[test]
+fn sweep_rejects_bad_lists_before_training() {
+    for (args, expect) in [
+        (
+            vec!["sweep", "--wd", "0,x", "--frac", "0.3"],
+            "--wd: 'x' is not a number",
+        ),
+        (vec!["sweep", "--wd", "0"], "needs --wd and --frac"),
+        (
+            vec!["sweep", "--wd", "0,-1", "--frac", "0.3"],
+            "weight decay -1",
+        ),
+        (
+            vec!["sweep", "--wd", "1", "--frac", "0.3,1.2"],
+            "training fraction 1.2",
+        ),
+    ] {
+        let (ok, _, stderr) = grok(&args);
+        assert!(!ok, "{args:?} should fail");
+        assert!(
+            stderr.contains(expect),
+            "{args:?}: expected '{expect}' in: {stderr}"
+        );
+    }
+}
