@@ -21,6 +21,7 @@ pub mod model;
 pub mod optim;
 pub mod plots;
 pub mod rng;
+pub mod sweep;
 pub mod task;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
