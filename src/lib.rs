@@ -12,7 +12,9 @@
 //! - [`model`]: parameters and the folded full-batch forward/backward pass;
 //! - [`optim`]: AdamW with decoupled weight decay;
 //! - [`train`]: `Config` (defaults, validation), `Trainer`, `History`;
-//! - [`analysis`]: the embedding's Fourier spectrum, key frequencies, circles, Gini;
+//! - [`analysis`]: the embedding's Fourier spectrum, key frequencies, circles, Gini,
+//!   progress measures;
+//! - [`sweep`]: phase diagrams — grids of runs, classified into four phases;
 //! - [`plots`]: the article's figures, drawn with plotters on any backend (SVG, canvas);
 //! - `web` (wasm32 only): the wasm-bindgen surface the page and its training worker call.
 

@@ -173,7 +173,11 @@ fn history_stays_small_for_long_runs() {
     })
     .unwrap();
     t.run(20_000).unwrap();
-    assert_eq!(t.history().points.len(), 100 + 90 + 180 + 20, "10 000..20 000 every 500");
+    assert_eq!(
+        t.history().points.len(),
+        100 + 90 + 180 + 20,
+        "10 000..20 000 every 500"
+    );
 }
 
 #[test]
