@@ -1,0 +1,1370 @@
+//! The article's figures, drawn with [plotters].
+//!
+//! Five figures, one function each:
+//! - [`draw_accuracy`]: train and test accuracy over a log-step axis, with markers where
+//!   the run memorised its training set and where it grokked, and lines where the reader
+//!   changed the learning rate or weight decay mid-run;
+//! - [`draw_loss`]: train and test loss, log–log;
+//! - [`draw_weight_norm`]: the parameter norm, which rises while the network memorises and
+//!   falls as weight decay lets the general solution win;
+//! - [`draw_circle`]: the tokens projected onto one Fourier frequency of the embedding
+//!   (see [`crate::analysis::circle`]): a cloud before grokking, a numbered ring after;
+//! - [`draw_spectrum`]: the embedding's energy per frequency, key frequencies highlighted.
+//!
+//! Every function is generic over plotters' [`DrawingBackend`]: the tests draw into an SVG
+//! string natively, the page draws into a `<canvas>` through `plotters-canvas` with the
+//! very same code. So nothing here may depend on exact font metrics (natively plotters only
+//! *guesses* text sizes; the browser measures real fonts): every layout decision leaves
+//! slack around text, and text is anchored (left/centre/right, top/centre/bottom) rather
+//! than positioned by its measured size wherever possible.
+//!
+//! The figures carry no titles (the page supplies headings and captions). All sizes — fonts,
+//! line widths, margins — are multiplied by [`Theme::scale`], so a canvas drawn at
+//! `devicePixelRatio` 2 looks the same as at 1, only crisper, and a presenter can zoom.
+//! Every function fills its area with the theme's background first and copes with empty or
+//! partial input (no points yet, a single point, zeros on a log axis, NaN or infinite
+//! values, all-zero embeddings) by drawing empty axes with sensible default ranges; none of
+//! them panics on data.
+//!
+//! Colours are the colour-blind-safe Okabe–Ito palette; the constants below are public so
+//! that the page's CSS (legends in HTML, slider accents) can match them exactly.
+
+use crate::analysis::Spectrum;
+use crate::train::{Config, Event, History, Point, GROKKED, MEMORISED};
+use plotters::coord::ranged1d::{AsRangedCoord, BoldPoints, Ranged, ValueFormatter};
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Train curves: Okabe–Ito blue, `#0072B2`.
+pub const TRAIN_COLOR: RGBColor = RGBColor(0x00, 0x72, 0xB2);
+/// Test curves and highlighted key frequencies: Okabe–Ito vermillion, `#D55E00`.
+pub const TEST_COLOR: RGBColor = RGBColor(0xD5, 0x5E, 0x00);
+/// The weight-norm curve: Okabe–Ito bluish green, `#009E73`.
+pub const NORM_COLOR: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+/// Vertical dashed markers ("memorised", "grokked"): mid grey, `#8C8C8C`, which reads on
+/// both the light and the dark background. Event lines use the theme's lighter
+/// [`Palette::event`] grey.
+pub const MARKER_COLOR: RGBColor = RGBColor(0x8C, 0x8C, 0x8C);
+
+/// The theme-dependent colours (background, text, grid). The data colours
+/// ([`TRAIN_COLOR`], [`TEST_COLOR`], [`NORM_COLOR`], [`MARKER_COLOR`]) are the same in both
+/// themes, so a legend in the page's HTML needs no theme logic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Palette {
+    /// Figure background.
+    pub background: RGBColor,
+    /// Axis descriptions, legend text, captions.
+    pub text: RGBColor,
+    /// Tick labels, axis lines and annotation text: quieter than `text`.
+    pub muted: RGBColor,
+    /// Major grid lines (and the axes through 0 of the circle figure).
+    pub grid: RGBColor,
+    /// Minor grid lines (the 2…9 subdivisions of a log decade).
+    pub grid_minor: RGBColor,
+    /// Spectrum bars of the frequencies that are not key.
+    pub bar: RGBColor,
+    /// Lines at mid-run changes of learning rate or weight decay: a lighter grey than the
+    /// dashed [`MARKER_COLOR`] markers.
+    pub event: RGBColor,
+}
+
+/// Light theme: white `#FFFFFF` background, text `#222222`, muted `#5C5C5C`, grid `#E2E2E2`,
+/// minor grid `#F1F1F1`, plain bars `#B4B4B4`, event lines `#BDBDBD`.
+pub const LIGHT: Palette = Palette {
+    background: RGBColor(0xFF, 0xFF, 0xFF),
+    text: RGBColor(0x22, 0x22, 0x22),
+    muted: RGBColor(0x5C, 0x5C, 0x5C),
+    grid: RGBColor(0xE2, 0xE2, 0xE2),
+    grid_minor: RGBColor(0xF1, 0xF1, 0xF1),
+    bar: RGBColor(0xB4, 0xB4, 0xB4),
+    event: RGBColor(0xBD, 0xBD, 0xBD),
+};
+
+/// Dark theme: `#111111` background, text `#E8E8E8`, muted `#A6A6A6`, grid `#333333`,
+/// minor grid `#1F1F1F`, plain bars `#5E5E5E`, event lines `#555555`.
+pub const DARK: Palette = Palette {
+    background: RGBColor(0x11, 0x11, 0x11),
+    text: RGBColor(0xE8, 0xE8, 0xE8),
+    muted: RGBColor(0xA6, 0xA6, 0xA6),
+    grid: RGBColor(0x33, 0x33, 0x33),
+    grid_minor: RGBColor(0x1F, 0x1F, 0x1F),
+    bar: RGBColor(0x5E, 0x5E, 0x5E),
+    event: RGBColor(0x55, 0x55, 0x55),
+};
+
+/// A colour as CSS hex, `#RRGGBB` (upper case, as plotters' SVG backend writes it).
+pub fn css_hex(color: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2)
+}
+
+/// The font family of every text. A generic family: the SVG needs no font files and the
+/// canvas uses the browser's default sans-serif.
+const FONT: FontFamily<'static> = FontFamily::SansSerif;
+
+/// Visual settings shared by all figures.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Theme {
+    /// Multiplies font sizes, line widths and margins: `devicePixelRatio` × presenter zoom;
+    /// 1.0 is normal. Values that are not finite and positive are treated as 1.0, and the
+    /// scale is clamped to 0.25..=8.
+    pub scale: f64,
+    /// Light text and grid on a dark background ([`DARK`]) instead of [`LIGHT`].
+    pub dark: bool,
+}
+
+impl Default for Theme {
+    /// Scale 1, light theme.
+    fn default() -> Self {
+        Theme {
+            scale: 1.0,
+            dark: false,
+        }
+    }
+}
+
+impl Theme {
+    /// The colours of this theme.
+    pub fn palette(&self) -> &'static Palette {
+        if self.dark {
+            &DARK
+        } else {
+            &LIGHT
+        }
+    }
+
+    /// The scale actually used: a NaN or zero from JavaScript must not collapse the figure.
+    fn s(&self) -> f64 {
+        if self.scale.is_finite() && self.scale > 0.0 {
+            self.scale.clamp(0.25, 8.0)
+        } else {
+            1.0
+        }
+    }
+
+    /// `v` CSS pixels at this scale, in device pixels.
+    fn px(&self, v: f64) -> i32 {
+        (v * self.s()).round() as i32
+    }
+
+    /// A stroke width of `v` CSS pixels, at least one device pixel.
+    fn stroke(&self, v: f64) -> u32 {
+        (v * self.s()).round().max(1.0) as u32
+    }
+
+    /// Axis descriptions and legend entries (13 px at scale 1).
+    fn text_size(&self) -> f64 {
+        13.0 * self.s()
+    }
+
+    /// Tick labels (12 px at scale 1).
+    fn tick_size(&self) -> f64 {
+        12.0 * self.s()
+    }
+
+    /// Annotations: marker and event labels, token numbers, captions (11.5 px at scale 1).
+    fn note_size(&self) -> f64 {
+        11.5 * self.s()
+    }
+
+    fn font(&self, size: f64, color: RGBColor) -> TextStyle<'static> {
+        TextStyle {
+            font: FontDesc::new(FONT, size, FontStyle::Normal),
+            color: color.to_backend_color(),
+            pos: Pos::new(HPos::Left, VPos::Top),
+        }
+    }
+}
+
+/// One run's curves.
+#[derive(Clone, Copy, Debug)]
+pub struct RunCurves<'a> {
+    /// Name of the run in legends ("decay off"); unused when only one run is drawn.
+    pub label: &'a str,
+    /// The recorded points, by increasing step.
+    pub points: &'a [Point],
+    /// Mid-run changes of learning rate or weight decay.
+    pub events: &'a [Event],
+    /// First step with train accuracy ≥ 99%, if reached: a dashed "memorised" marker.
+    pub memorised_at: Option<u64>,
+    /// First step with test accuracy ≥ 95%, if reached: a dashed "grokked" marker.
+    pub grokked_at: Option<u64>,
+}
+
+impl<'a> RunCurves<'a> {
+    /// The curves of a recorded history, with the markers found in it (the first recorded
+    /// points reaching [`MEMORISED`] and [`GROKKED`]).
+    pub fn from_history(label: &'a str, history: &'a History) -> Self {
+        RunCurves {
+            label,
+            points: &history.points,
+            events: &history.events,
+            memorised_at: history.first_reaching(MEMORISED, |p| p.train_acc),
+            grokked_at: history.first_reaching(GROKKED, |p| p.test_acc),
+        }
+    }
+}
+
+/// What the drawing functions return: plotters' error type for the backend `DB`.
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+// ---------------------------------------------------------------------------------------
+// Number formatting
+
+/// A number with up to three significant digits and no trailing zeros: 0.3, 0.001, 12.5,
+/// 1e-4 (scientific outside 0.001..100 000).
+pub fn format_number(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let a = v.abs();
+    if (1e-3..1e5).contains(&a) {
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        trim_zeros(format!("{v:.decimals$}"))
+    } else {
+        let s = format!("{v:.2e}");
+        match s.split_once('e') {
+            Some((mantissa, exp)) => format!("{}e{exp}", trim_zeros(mantissa.to_string())),
+            None => s,
+        }
+    }
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A training step for a tick label: 1, 10, 100, 1k, 10k, 2.5k, 1M.
+pub fn format_step(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", format_number(v / 1e6))
+    } else if a >= 1e3 {
+        format!("{}k", format_number(v / 1e3))
+    } else {
+        format_number(v)
+    }
+}
+
+const SUPERSCRIPT: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+
+/// A tick of a log axis of small values: 10, 1, 0.1, 0.01, then 10⁻³, 10⁻⁴, … (powers of
+/// ten with a superscript exponent stay short and readable from the back of a classroom).
+fn format_log_tick(v: f64) -> String {
+    if !(v.is_finite() && v > 0.0) {
+        return format_number(v);
+    }
+    let e = v.log10().round();
+    let is_decade = (v / 10f64.powf(e) - 1.0).abs() < 1e-6;
+    if !is_decade || e >= -2.0 {
+        return if v >= 1.0 {
+            format_step(v)
+        } else {
+            format_number(v)
+        };
+    }
+    let digits: String = (-e as i64)
+        .to_string()
+        .chars()
+        .map(|c| SUPERSCRIPT[c.to_digit(10).unwrap_or(0) as usize])
+        .collect();
+    format!("10⁻{digits}")
+}
+
+/// The label of an event: the settings that changed since the previous event (for the
+/// first event: since the crate's defaults, which is what the page starts from); both when
+/// that leaves nothing, e.g. "wd 0.3" or "lr 0.003 · wd 1".
+fn event_label(event: &Event, previous: Option<&Event>) -> String {
+    let defaults = Config::default();
+    let (lr0, wd0) = previous.map_or((defaults.lr, defaults.wd), |e| (e.lr, e.wd));
+    let lr = format!("lr {}", format_number(event.lr));
+    let wd = format!("wd {}", format_number(event.wd));
+    match (event.lr != lr0, event.wd != wd0) {
+        (true, false) => lr,
+        (false, true) => wd,
+        _ => format!("{lr} · {wd}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared pieces of the three step charts
+
+/// How a run's curves are stroked, so that several runs on shared axes can be told apart
+/// while keeping the train/test colours.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Dash {
+    fn of_run(index: usize) -> Dash {
+        [Dash::Solid, Dash::Dashed, Dash::Dotted][index % 3]
+    }
+}
+
+/// A polyline in data coordinates, in one colour and dash.
+struct Curve {
+    /// Runs of consecutive finite points; a non-finite value breaks the line.
+    segments: Vec<Vec<(f64, f64)>>,
+    color: RGBColor,
+    dash: Dash,
+}
+
+/// One legend entry: a short stroke of the curve's style and its name.
+struct LegendEntry {
+    text: String,
+    color: RGBColor,
+    dash: Dash,
+    /// The run it belongs to: when the legend needs more than one row, each run starts
+    /// a new row, so the rows read "run A · train, run A · test" / "run B · …".
+    group: usize,
+}
+
+/// The x coordinate of a step on the log axis. The first recorded step is 0, which a log
+/// axis cannot show; rather than shifting every step by one (which would put the
+/// "memorised" marker of step 75 at 76 and make every tick off by one), step 0 is drawn at
+/// x = 1, on the axis's left edge, together with step 1. Every other step is exact.
+fn step_x(step: u64) -> f64 {
+    step.max(1) as f64
+}
+
+/// The curve of one metric: consecutive finite values form a segment; NaN and ±∞ are
+/// skipped (and break the line, so no segment pretends to know what happened there).
+fn segments(points: &[Point], value: impl Fn(&Point) -> f64) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current = Vec::new();
+    for p in points {
+        let y = value(p);
+        if y.is_finite() {
+            current.push((step_x(p.step), y));
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The right end of the step axis: the largest step shown (points, markers, events) with
+/// a little headroom (×1.25, a tenth of a decade), and at least 100 so that an empty or
+/// young run still shows two decades with ticks 1, 10, 100.
+fn step_axis_end(runs: &[RunCurves]) -> f64 {
+    let mut max = 1.0f64;
+    for run in runs {
+        let steps = run
+            .points
+            .iter()
+            .map(|p| p.step)
+            .chain(run.events.iter().map(|e| e.step))
+            .chain(run.memorised_at)
+            .chain(run.grokked_at);
+        for s in steps {
+            max = max.max(step_x(s));
+        }
+    }
+    (max * 1.25).max(100.0)
+}
+
+/// A vertical line with an optional label in the band above the plot.
+struct Mark {
+    x: f64,
+    label: Option<String>,
+    /// Markers (memorised/grokked) are dashed and labelled first; events are thin solid
+    /// lines whose labels only go where there is room left.
+    is_event: bool,
+}
+
+/// The markers and event lines of all runs. With several runs a marker's label names its
+/// run ("grokked · decay on"), unless every run has that marker at (nearly) the same step,
+/// when one plain label serves them all; identical labels at the same place are merged.
+fn collect_marks(runs: &[RunCurves], to_px: &dyn Fn(f64) -> f64, merge_px: f64) -> Vec<Mark> {
+    let mut marks = Vec::new();
+    type Getter = fn(&RunCurves) -> Option<u64>;
+    let kinds: [(&str, Getter); 2] = [
+        ("memorised", |r| r.memorised_at),
+        ("grokked", |r| r.grokked_at),
+    ];
+    for (name, get) in kinds {
+        let xs: Vec<(usize, f64)> = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| get(r).map(|s| (i, step_x(s))))
+            .collect();
+        let all_together = xs.len() == runs.len()
+            && xs
+                .iter()
+                .all(|&(_, x)| (to_px(x) - to_px(xs[0].1)).abs() <= merge_px);
+        for (n, &(i, x)) in xs.iter().enumerate() {
+            let label = if runs.len() == 1 || all_together {
+                (n == 0).then(|| name.to_string())
+            } else {
+                Some(format!("{name} · {}", runs[i].label))
+            };
+            marks.push(Mark {
+                x,
+                label,
+                is_event: false,
+            });
+        }
+    }
+    for run in runs {
+        let mut previous = None;
+        for event in run.events {
+            let label = event_label(event, previous);
+            previous = Some(event);
+            let x = step_x(event.step);
+            let duplicate = marks.iter().any(|m| {
+                m.is_event
+                    && m.label.as_deref() == Some(label.as_str())
+                    && (to_px(m.x) - to_px(x)).abs() <= merge_px
+            });
+            marks.push(Mark {
+                x,
+                label: (!duplicate).then_some(label),
+                is_event: true,
+            });
+        }
+    }
+    marks
+}
+
+/// Where a label goes in the band above the plot: its row (0 = nearest the plot) and the
+/// left edge of its text in pixels relative to the figure.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    row: usize,
+    left: i32,
+}
+
+/// Places labels left to right, each in the lowest row where it does not overlap another;
+/// a label that would leave the figure on the right flips to the left of its line. Labels
+/// that fit in no row are dropped (the line is still drawn). Markers are placed before
+/// events, so a slider dragged for a minute cannot crowd out "grokked".
+fn place_labels(
+    marks: &[Mark],
+    widths: &[i32],
+    x_px: &dyn Fn(f64) -> i32,
+    (fig_left, fig_right): (i32, i32),
+    gap: i32,
+    max_rows: usize,
+) -> Vec<Option<Slot>> {
+    let mut slots = vec![None; marks.len()];
+    let mut rows: Vec<Vec<(i32, i32)>> = vec![Vec::new(); max_rows];
+    let mut order: Vec<usize> = (0..marks.len())
+        .filter(|&i| marks[i].label.is_some())
+        .collect();
+    order.sort_by(|&a, &b| {
+        (marks[a].is_event, x_px(marks[a].x)).cmp(&(marks[b].is_event, x_px(marks[b].x)))
+    });
+    for i in order {
+        let x = x_px(marks[i].x);
+        let w = widths[i];
+        let mut left = x + gap;
+        if left + w > fig_right {
+            left = x - gap - w;
+        }
+        left = left.max(fig_left);
+        let (a, b) = (left - gap, left + w + gap);
+        if let Some(row) = rows
+            .iter()
+            .position(|row| row.iter().all(|&(c, d)| b <= c || d <= a))
+        {
+            rows[row].push((a, b));
+            slots[i] = Some(Slot { row, left });
+        }
+    }
+    slots
+}
+
+/// Legend entries (text width, group) laid out in rows from `left`, wrapping before
+/// `right`: (x, row) of each. All in one row if they fit; otherwise each group starts a
+/// row (and wraps if it must).
+fn layout_legend(
+    entries: &[(i32, usize)],
+    left: i32,
+    right: i32,
+    swatch: i32,
+    gap: i32,
+) -> Vec<(i32, usize)> {
+    let advance = |w: i32| swatch + gap + w + 3 * gap;
+    let total: i32 = entries.iter().map(|&(w, _)| advance(w)).sum::<i32>() - 3 * gap;
+    let one_row = left + total <= right;
+    let mut out = Vec::with_capacity(entries.len());
+    let (mut x, mut row) = (left, 0);
+    for (i, &(w, group)) in entries.iter().enumerate() {
+        let new_group = i > 0 && group != entries[i - 1].1 && !one_row;
+        if x > left && (new_group || x + swatch + gap + w > right) {
+            x = left;
+            row += 1;
+        }
+        out.push((x, row));
+        x += advance(w);
+    }
+    out
+}
+
+/// Strokes a polyline (a single point becomes a dot, so the first snapshot is visible).
+fn stroke_path<DB, CT>(
+    area: &DrawingArea<DB, CT>,
+    points: Vec<CT::From>,
+    color: RGBColor,
+    width: u32,
+    dash: Dash,
+    theme: &Theme,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    CT: plotters::coord::CoordTranslate,
+    CT::From: Clone + 'static,
+{
+    let style = ShapeStyle {
+        color: color.to_rgba(),
+        filled: false,
+        stroke_width: width,
+    };
+    match points.len() {
+        0 => Ok(()),
+        1 => area.draw(
+            &(EmptyElement::at(points[0].clone()) + Circle::new((0, 0), width + 1, color.filled())),
+        ),
+        _ => match dash {
+            Dash::Solid => area.draw(&PathElement::new(points, style)),
+            Dash::Dashed => area.draw(&DashedPathElement::new(
+                points,
+                theme.px(7.0),
+                theme.px(4.5),
+                style,
+            )),
+            Dash::Dotted => area.draw(&DashedPathElement::new(
+                points,
+                theme.px(2.0),
+                theme.px(3.5),
+                style,
+            )),
+        },
+    }
+}
+
+/// The tick labels a coordinate will show, to size the label area before the chart exists.
+fn tick_labels<R: Ranged<ValueType = f64>>(
+    coord: &R,
+    n: usize,
+    fmt: &dyn Fn(&f64) -> String,
+) -> Vec<String> {
+    coord.key_points(BoldPoints(n)).iter().map(fmt).collect()
+}
+
+/// The width of `text` as the backend estimates it. Superscript digits are measured as
+/// plain digits: plotters' native estimate counts UTF-8 bytes, which would make "10⁻⁴"
+/// look twice as wide as it is (the browser measures real glyphs either way).
+fn text_width<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
+    let plain: String = text
+        .chars()
+        .map(|c| {
+            if SUPERSCRIPT.contains(&c) || c == '⁻' {
+                '0'
+            } else {
+                c
+            }
+        })
+        .collect();
+    Ok(measure(area, &plain, style)?.0)
+}
+
+/// Text sizes already measured, per backend type, text and font size. In the browser
+/// plotters measures text by adding a `<span>` to the page and reading its size, which
+/// forces a layout; a live chart redrawn every frame asks for the same few labels again
+/// and again, so they are remembered (up to [`MEASURE_CACHE`] entries, then forgotten).
+type MeasureKey = (&'static str, String, u64);
+
+thread_local! {
+    static MEASURED: std::cell::RefCell<std::collections::HashMap<MeasureKey, (i32, i32)>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Most text sizes remembered by [`measure`].
+const MEASURE_CACHE: usize = 1024;
+
+/// The (width, height) of `text` in `style` on this backend, measured once.
+fn measure<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
+    let key = (
+        std::any::type_name::<DB>(),
+        text.to_string(),
+        style.font.get_size().to_bits(),
+    );
+    if let Some(size) = MEASURED.with(|m| m.borrow().get(&key).copied()) {
+        return Ok(size);
+    }
+    let (w, h) = area.estimate_text_size(text, style)?;
+    let size = (w as i32, h as i32);
+    MEASURED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEASURE_CACHE {
+            m.clear();
+        }
+        m.insert(key, size);
+    });
+    Ok(size)
+}
+
+/// Everything that differs between the accuracy, loss and weight-norm charts.
+struct StepChart<'a> {
+    y_desc: &'a str,
+    /// The y range (in the axis's own values: for a log axis, positive).
+    y_range: (f64, f64),
+    y_fmt: &'a dyn Fn(&f64) -> String,
+    /// Minor grid lines on y: the 2…9 subdivisions of a log axis help; on a linear axis
+    /// they only add stripes.
+    y_minor: bool,
+    curves: Vec<Curve>,
+    legend: Vec<LegendEntry>,
+}
+
+/// Below this size (CSS pixels at scale 1) a chart only gets its background: there is no
+/// room for axes, and a canvas that has not been laid out yet may be 0 × 0.
+const MIN_CHART: (f64, f64) = (120.0, 90.0);
+
+/// Draws a chart with a log step axis: legend strip, label band, axes, event and marker
+/// lines, curves. `y` is the y coordinate spec (linear or log) matching `spec.y_range`.
+fn draw_step_chart<DB, Y>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[RunCurves],
+    theme: &Theme,
+    spec: StepChart,
+    y: Y,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    Y: AsRangedCoord<Value = f64> + Clone,
+    Y::CoordDescType: ValueFormatter<f64>,
+{
+    let pal = theme.palette();
+    area.fill(&pal.background)?;
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    if w < theme.px(MIN_CHART.0) || h < theme.px(MIN_CHART.1) {
+        return Ok(());
+    }
+
+    let text = theme.font(theme.text_size(), pal.text);
+    let tick = theme.font(theme.tick_size(), pal.muted);
+    let note = theme.font(theme.note_size(), pal.muted);
+    let margin = theme.px(10.0);
+    let gap = theme.px(6.0);
+
+    // Horizontal layout. The y label area holds the widest tick label, the tick gap that
+    // plotters leaves (twice the tick length) and the rotated axis description.
+    let x_end = step_axis_end(runs);
+    let y_coord = Y::CoordDescType::from(y.clone());
+    let tick_len = theme.px(4.0);
+    let (_, text_h) = measure(area, "Ag", &text)?;
+    let (_, tick_h) = measure(area, "0", &tick)?;
+    let mut widest = 0;
+    for label in tick_labels(&y_coord, 10, spec.y_fmt) {
+        widest = widest.max(text_width(area, &label, &tick)?);
+    }
+    let y_area = widest + 2 * tick_len + text_h + gap + gap / 2;
+    let x_area = tick_h + 2 * tick_len + text_h + gap + gap / 2;
+    // Room on the right for half of the last tick label ("10k" centred on the axis end).
+    let right = margin + theme.px(12.0);
+    let plot_left = margin + y_area;
+    let plot_right = w - right;
+    if plot_right - plot_left < theme.px(40.0) {
+        return Ok(());
+    }
+    let (ln_lo, ln_hi) = (0.0f64, x_end.ln());
+    let to_px = |x: f64| {
+        plot_left as f64
+            + (x.max(1.0).ln() - ln_lo) / (ln_hi - ln_lo) * (plot_right - plot_left) as f64
+    };
+
+    // Legend strip at the top, left-aligned with the plot: outside the plot, because every
+    // corner of an accuracy chart is crossed by some curve at some point of a run.
+    let swatch = theme.px(26.0);
+    let legend_widths = spec
+        .legend
+        .iter()
+        .map(|e| Ok((text_width(area, &e.text, &text)?, e.group)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let legend_pos = layout_legend(&legend_widths, plot_left, w - margin, swatch, gap);
+    let legend_row_h = text_h + gap;
+    let legend_rows = legend_pos.iter().map(|&(_, r)| r + 1).max().unwrap_or(0) as i32;
+    let legend_h = if legend_rows > 0 {
+        legend_rows * legend_row_h + gap
+    } else {
+        0
+    };
+
+    // The label band between legend and plot: one row always (so the plot does not jump
+    // when the first marker appears), two when labels collide.
+    let marks = collect_marks(runs, &to_px, theme.px(8.0) as f64);
+    let widths = marks
+        .iter()
+        .map(|m| match &m.label {
+            Some(l) => text_width(area, l, &note),
+            None => Ok(0),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let x_px_est = |x: f64| to_px(x).round() as i32;
+    let slots = place_labels(
+        &marks,
+        &widths,
+        &x_px_est,
+        (margin, w - margin),
+        theme.px(3.0),
+        2,
+    );
+    let band_rows = slots.iter().flatten().map(|s| s.row + 1).max().unwrap_or(1) as i32;
+    let (_, note_h) = measure(area, "Ag", &note)?;
+    let band_row_h = note_h + theme.px(4.0);
+    let top = margin / 2 + legend_h + band_rows * band_row_h + theme.px(2.0);
+    if h - top - x_area - margin < theme.px(30.0) {
+        return Ok(());
+    }
+
+    let chart_area = area.margin(top, 0, 0, 0);
+    let mut chart = ChartBuilder::on(&chart_area)
+        .margin_left(margin)
+        .margin_right(right)
+        .margin_bottom(margin / 2)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d((1.0..x_end).log_scale(), y)?;
+    let plot_h = chart.plotting_area().dim_in_pixel().1 as f64;
+    let y_labels = ((plot_h / (theme.tick_size() * 2.6)) as usize).clamp(2, 10);
+    let x_fmt = |v: &f64| format_step(*v);
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(y_labels)
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(spec.y_fmt)
+        .x_desc("training step")
+        .y_desc(spec.y_desc)
+        .label_style(tick.clone())
+        .axis_desc_style(text.clone())
+        .axis_style(ShapeStyle::from(pal.muted).stroke_width(theme.stroke(1.0)))
+        .bold_line_style(ShapeStyle::from(pal.grid).stroke_width(theme.stroke(1.0)))
+        .light_line_style(ShapeStyle::from(pal.grid_minor).stroke_width(theme.stroke(1.0)))
+        .set_all_tick_mark_size(tick_len)
+        .y_max_light_lines(if spec.y_minor { 10 } else { 0 })
+        .draw()?;
+
+    // Event and marker lines under the curves. Event lines are lighter than the markers,
+    // and one within 4 px of another adds nothing: a slider dragged through a run leaves
+    // a light hatch, not a grey wall hiding the markers.
+    let (y_lo, y_hi) = spec.y_range;
+    let plot = chart.plotting_area();
+    let mut event_px: Vec<i32> = Vec::new();
+    for m in &marks {
+        let line = vec![(m.x, y_lo), (m.x, y_hi)];
+        if m.is_event {
+            let x = chart.backend_coord(&(m.x, y_hi)).0;
+            if event_px.iter().any(|&e| (e - x).abs() < theme.px(4.0)) {
+                continue;
+            }
+            event_px.push(x);
+            stroke_path(plot, line, pal.event, theme.stroke(1.0), Dash::Solid, theme)?;
+        } else {
+            let style = ShapeStyle::from(MARKER_COLOR).stroke_width(theme.stroke(1.5));
+            plot.draw(&DashedPathElement::new(
+                line,
+                theme.px(5.0),
+                theme.px(4.0),
+                style,
+            ))?;
+        }
+    }
+
+    let line_w = theme.stroke(2.0);
+    for curve in spec.curves {
+        for seg in curve.segments {
+            stroke_path(plot, seg, curve.color, line_w, curve.dash, theme)?;
+        }
+    }
+
+    // Labels in the band, aligned with their lines as plotters actually placed them.
+    let base = area.get_base_pixel();
+    let plot_top = chart.backend_coord(&(1.0, y_hi)).1 - base.1;
+    for (m, slot) in marks.iter().zip(&slots) {
+        let (Some(label), Some(slot)) = (&m.label, slot) else {
+            continue;
+        };
+        let x_line = chart.backend_coord(&(m.x, y_hi)).0 - base.0;
+        let left = slot.left + (x_line - x_px_est(m.x));
+        let cy = plot_top - theme.px(2.0) - band_row_h * slot.row as i32 - band_row_h / 2;
+        let style = note.pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw_text(label, &style, (left, cy))?;
+    }
+
+    // The legend.
+    for (entry, &(x, row)) in spec.legend.iter().zip(&legend_pos) {
+        let cy = margin / 2 + row as i32 * legend_row_h + legend_row_h / 2;
+        let swatch_line = vec![(x, cy), (x + swatch, cy)];
+        stroke_path(area, swatch_line, entry.color, line_w, entry.dash, theme)?;
+        let style = text.pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw_text(&entry.text, &style, (x + swatch + gap, cy))?;
+    }
+    Ok(())
+}
+
+/// Train and test curves of every run, and their legend entries: with one run "train" and
+/// "test"; with several "label · train" and "label · test", runs told apart by dash.
+fn train_test_curves(
+    runs: &[RunCurves],
+    train: impl Fn(&Point) -> f64,
+    test: impl Fn(&Point) -> f64,
+) -> (Vec<Curve>, Vec<LegendEntry>) {
+    let mut curves = Vec::new();
+    let mut legend = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let dash = Dash::of_run(i);
+        for (name, color, f) in [
+            ("train", TRAIN_COLOR, &train as &dyn Fn(&Point) -> f64),
+            ("test", TEST_COLOR, &test),
+        ] {
+            curves.push(Curve {
+                segments: segments(run.points, f),
+                color,
+                dash,
+            });
+            let text = if runs.len() == 1 {
+                name.to_string()
+            } else {
+                format!("{} · {name}", run.label)
+            };
+            legend.push(LegendEntry {
+                text,
+                color,
+                dash,
+                group: i,
+            });
+        }
+    }
+    // With no run at all the legend still explains the colours the chart will use.
+    if runs.is_empty() {
+        for (text, color) in [("train", TRAIN_COLOR), ("test", TEST_COLOR)] {
+            legend.push(LegendEntry {
+                text: text.into(),
+                color,
+                dash: Dash::Solid,
+                group: 0,
+            });
+        }
+    }
+    (curves, legend)
+}
+
+/// Train and test accuracy (percent, linear) of each run over a log step axis, with
+/// dashed "memorised"/"grokked" markers and a thin line at each mid-run change of learning
+/// rate or weight decay (labelled with the new value, e.g. "wd 0.3").
+///
+/// Several runs share the axes: each keeps the train/test colours and is drawn in its own
+/// dash (solid, dashed, dotted), named in the legend as "label · train" / "label · test".
+/// Step 0 is drawn at x = 1 (a log axis has no 0); every other step at its true position.
+/// The y range is −2…102 % so that a curve at exactly 0 or 100 % stays visible above the
+/// frame line.
+pub fn draw_accuracy<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[RunCurves],
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let pct = |v: f64| (100.0 * v).clamp(0.0, 100.0);
+    let (curves, legend) = train_test_curves(runs, |p| pct(p.train_acc), |p| pct(p.test_acc));
+    let fmt = |v: &f64| format_number(*v);
+    let spec = StepChart {
+        y_desc: "accuracy (%)",
+        y_range: (-2.0, 102.0),
+        y_fmt: &fmt,
+        y_minor: false,
+        curves,
+        legend,
+    };
+    draw_step_chart(area, runs, theme, spec, -2.0..102.0)
+}
+
+/// Smallest loss shown: a log axis cannot show 0, and a loss of 1e-9 is "zero" for the
+/// article's purposes (float32 logits cannot resolve much below).
+pub const MIN_LOSS: f64 = 1e-9;
+
+/// A log range covering `values` (clamped to ≥ `floor`, non-finite ones ignored) out to
+/// whole decades, at least one decade wide; `default` when there is nothing to cover.
+fn log_range(values: impl Iterator<Item = f64>, floor: f64, default: (f64, f64)) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        let v = v.max(floor);
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo > hi {
+        return default;
+    }
+    let lo = 10f64.powf(lo.log10().floor()).max(floor);
+    let mut hi = 10f64.powf(hi.log10().ceil());
+    if hi < lo * 10.0 {
+        hi = lo * 10.0;
+    }
+    (lo, hi)
+}
+
+/// Train and test loss of each run, log–log. The y range covers the data out to whole
+/// decades; losses are clamped to ≥ [`MIN_LOSS`] (a loss of exactly 0 sits on the floor)
+/// and NaN/∞ values are skipped. Markers, events, legend and runs as in [`draw_accuracy`].
+pub fn draw_loss<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[RunCurves],
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let clamp = |v: f64| if v.is_finite() { v.max(MIN_LOSS) } else { v };
+    let (curves, legend) = train_test_curves(runs, |p| clamp(p.train_loss), |p| clamp(p.test_loss));
+    let values = runs
+        .iter()
+        .flat_map(|r| r.points.iter())
+        .flat_map(|p| [p.train_loss, p.test_loss]);
+    let (lo, hi) = log_range(values, MIN_LOSS, (0.01, 10.0));
+    let fmt = |v: &f64| format_log_tick(*v);
+    let spec = StepChart {
+        y_desc: "loss",
+        y_range: (lo, hi),
+        y_fmt: &fmt,
+        y_minor: true,
+        curves,
+        legend,
+    };
+    draw_step_chart(area, runs, theme, spec, (lo..hi).log_scale())
+}
+
+/// A linear range covering `values` with 8 % padding (never below 0 for non-negative
+/// data), never degenerate; `default` when there is nothing to cover.
+fn linear_range(values: impl Iterator<Item = f64>, default: (f64, f64)) -> (f64, f64) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    if lo > hi {
+        return default;
+    }
+    let pad = ((hi - lo) * 0.08)
+        .max(hi.abs().max(lo.abs()) * 0.02)
+        .max(1e-3);
+    let new_lo = if lo >= 0.0 {
+        (lo - pad).max(0.0)
+    } else {
+        lo - pad
+    };
+    (new_lo, hi + pad)
+}
+
+/// The Euclidean norm of all parameters of each run over the log step axis (linear y,
+/// range from the data). It rises while the network memorises and falls as weight decay
+/// erodes the memorising solution. One run needs no legend (the axis says what it is);
+/// several runs are told apart by dash and named in a legend. Markers and event lines as
+/// in [`draw_accuracy`], so the fall can be read against the moment of grokking.
+pub fn draw_weight_norm<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    runs: &[RunCurves],
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let mut curves = Vec::new();
+    let mut legend = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let dash = Dash::of_run(i);
+        curves.push(Curve {
+            segments: segments(run.points, |p| p.weight_norm),
+            color: NORM_COLOR,
+            dash,
+        });
+        if runs.len() > 1 {
+            legend.push(LegendEntry {
+                text: run.label.to_string(),
+                color: NORM_COLOR,
+                dash,
+                group: 0,
+            });
+        }
+    }
+    let values = runs
+        .iter()
+        .flat_map(|r| r.points.iter())
+        .map(|p| p.weight_norm);
+    let (lo, hi) = linear_range(values, (0.0, 10.0));
+    let fmt = |v: &f64| format_number(*v);
+    let spec = StepChart {
+        y_desc: "weight norm",
+        y_range: (lo, hi),
+        y_fmt: &fmt,
+        y_minor: false,
+        curves,
+        legend,
+    };
+    draw_step_chart(area, runs, theme, spec, lo..hi)
+}
+
+// ---------------------------------------------------------------------------------------
+// The embedding circle
+
+/// Above this many tokens the circle figure shows the points without their numbers: the
+/// labels of p > 130 tokens on one ring overlap into a grey smear at any sensible canvas
+/// size (the cyclic colours still show the order). Smaller rings lose their numbers too
+/// when the canvas leaves less than about 1 em of circumference per token (for p = 97 the
+/// canvas must be about 420 CSS pixels square).
+pub const MAX_CIRCLE_LABELS: usize = 130;
+
+/// The tokens' positions on the circle of frequency `k` (`coords[a]` is token a, from
+/// [`crate::analysis::circle`]), as a scatter with equal aspect: a square data range
+/// centred on 0, its radius from the farthest point plus room for the labels.
+///
+/// Each token is a dot coloured cyclically by where it belongs on the ring,
+/// hue = ((a·k) mod p)/p (p = `coords.len()`), so a ring shows a smooth rainbow and a cloud
+/// shows confetti; next to each dot, outward from the centre, its number a (omitted when
+/// p > [`MAX_CIRCLE_LABELS`] or the canvas is too small for p numbers round the ring). Faint axes pass through 0; "k = {k}" sits in the top-left
+/// corner. Points with a non-finite coordinate are skipped; k = 0 and all-zero coordinates
+/// draw without fuss (one hue; a default radius of 1).
+pub fn draw_circle<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    coords: &[[f64; 2]],
+    k: usize,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let pal = theme.palette();
+    area.fill(&pal.background)?;
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    let text = theme.font(theme.text_size(), pal.text);
+    let tick = theme.font(theme.tick_size(), pal.muted);
+    let margin = theme.px(10.0);
+    let gap = theme.px(6.0);
+    let tick_len = theme.px(4.0);
+    let (_, text_h) = measure(area, "Ag", &text)?;
+    let (_, tick_h) = measure(area, "0", &tick)?;
+
+    let p = coords.len();
+    let finite = |c: &[f64; 2]| c[0].is_finite() && c[1].is_finite();
+    let r_max = coords
+        .iter()
+        .filter(|c| finite(c))
+        .map(|c| c[0].hypot(c[1]))
+        .fold(0.0f64, f64::max);
+    let r_max = if r_max > 0.0 && r_max.is_finite() {
+        r_max
+    } else {
+        1.0
+    };
+
+    // A square plotting area: the same label-area size on both axes, centred in the area.
+    let probe = [format_number(-r_max), format_number(r_max)];
+    let mut widest = 0;
+    for label in &probe {
+        widest = widest.max(text_width(area, label, &tick)?);
+    }
+    let label_area = widest.max(tick_h) + 2 * tick_len + text_h + gap + gap / 2;
+    let side = (w - label_area - 2 * margin).min(h - label_area - 2 * margin);
+    if side < theme.px(60.0) {
+        return Ok(());
+    }
+    let left = (w - side - label_area) / 2;
+    let top = (h - side - label_area) / 2;
+    let square = area.margin(
+        top,
+        h - top - side - label_area,
+        left,
+        w - left - side - label_area,
+    );
+
+    // Leave room outside the ring for the numbers: the ring's radius in pixels is the half
+    // side minus the padding, so the data radius grows accordingly. Numbers need about
+    // 1 em of ring each; on a canvas too small for that they would only smear.
+    let half = side as f64 / 2.0;
+    let ring_px = |pad: f64| (half - pad * theme.s()).max(half / 2.0);
+    let label_size = theme.note_size() * if p > 60 { 0.85 } else { 1.0 };
+    let room = std::f64::consts::TAU * ring_px(24.0) / p.max(1) as f64;
+    let show_labels = p <= MAX_CIRCLE_LABELS && room >= label_size;
+    let radius = r_max * half / ring_px(if show_labels { 24.0 } else { 10.0 });
+
+    let mut chart = ChartBuilder::on(&square)
+        .x_label_area_size(label_area)
+        .y_label_area_size(label_area)
+        .build_cartesian_2d(-radius..radius, -radius..radius)?;
+    let fmt = |v: &f64| format_number(*v);
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(5)
+        .y_labels(5)
+        .x_label_formatter(&fmt)
+        .y_label_formatter(&fmt)
+        .x_desc("cos component")
+        .y_desc("sin component")
+        .label_style(tick.clone())
+        .axis_desc_style(text.clone())
+        .axis_style(ShapeStyle::from(pal.muted).stroke_width(theme.stroke(1.0)))
+        .set_all_tick_mark_size(tick_len)
+        .draw()?;
+
+    let plot = chart.plotting_area();
+    let axis = ShapeStyle::from(pal.grid).stroke_width(theme.stroke(1.0));
+    plot.draw(&PathElement::new(vec![(-radius, 0.0), (radius, 0.0)], axis))?;
+    plot.draw(&PathElement::new(vec![(0.0, -radius), (0.0, radius)], axis))?;
+
+    let (sat, light) = if theme.dark {
+        (0.75, 0.62)
+    } else {
+        (0.8, 0.45)
+    };
+    let hue = |a: usize| {
+        let pp = p.max(1) as u64;
+        ((a as u64 % pp) * (k as u64 % pp) % pp) as f64 / pp as f64
+    };
+    let dot = theme.s()
+        * match p {
+            0..=60 => 4.0,
+            61..=130 => 3.5,
+            _ => 2.5,
+        };
+    let dot = dot.round().max(1.0) as u32;
+    for (a, c) in coords.iter().enumerate().filter(|(_, c)| finite(c)) {
+        let color = HSLColor(hue(a), sat, light);
+        plot.draw(&(EmptyElement::at((c[0], c[1])) + Circle::new((0, 0), dot, color.filled())))?;
+    }
+    if show_labels {
+        let style = theme.font(label_size, pal.muted);
+        let off = dot as f64 + theme.s() * 2.5;
+        for (a, c) in coords.iter().enumerate().filter(|(_, c)| finite(c)) {
+            // Outward from the centre; a point at the centre gets its label to the right.
+            let r = c[0].hypot(c[1]);
+            let (ux, uy) = if r > 1e-12 * r_max {
+                (c[0] / r, c[1] / r)
+            } else {
+                (1.0, 0.0)
+            };
+            let hpos = if ux > 0.38 {
+                HPos::Left
+            } else if ux < -0.38 {
+                HPos::Right
+            } else {
+                HPos::Center
+            };
+            let vpos = if uy > 0.38 {
+                VPos::Bottom
+            } else if uy < -0.38 {
+                VPos::Top
+            } else {
+                VPos::Center
+            };
+            let delta = ((ux * off).round() as i32, (-uy * off).round() as i32);
+            plot.draw(
+                &(EmptyElement::at((c[0], c[1]))
+                    + Text::new(a.to_string(), delta, style.pos(Pos::new(hpos, vpos)))),
+            )?;
+        }
+    }
+
+    let (px0, py0) = plot.get_base_pixel();
+    let base = area.get_base_pixel();
+    let caption = text.pos(Pos::new(HPos::Left, VPos::Top));
+    area.draw_text(
+        &format!("k = {k}"),
+        &caption,
+        (px0 - base.0 + gap, py0 - base.1 + gap),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// The spectrum
+
+/// Each non-constant frequency's share of the non-constant energy, in percent (k = 1..):
+/// index 0 of the result is k = 1. All zeros when there is no such energy.
+pub fn energy_shares(spectrum: &Spectrum) -> Vec<f64> {
+    let clean = |e: f64| if e.is_finite() && e > 0.0 { e } else { 0.0 };
+    let energy: Vec<f64> = spectrum.energy.iter().skip(1).map(|&e| clean(e)).collect();
+    let total: f64 = energy.iter().sum();
+    energy
+        .iter()
+        .map(|e| if total > 0.0 { 100.0 * e / total } else { 0.0 })
+        .collect()
+}
+
+/// At most this many key frequencies get their number above the bar.
+pub const MAX_NUMBERED_KEYS: usize = 12;
+
+/// The embedding's Fourier spectrum as bars: each frequency k = 1…p/2 with its share of
+/// the non-constant energy in percent. k = 0 (the constant direction, the tokens' mean
+/// embedding) is left out: it says nothing about circles and would dwarf the rest at
+/// initialisation. Key frequencies ([`Spectrum::keys`]) are drawn in [`TEST_COLOR`] and
+/// numbered above their bars (where the numbers do not collide), the rest in the theme's
+/// grey; a strip above the plot explains the colour and gives the Gini coefficient.
+pub fn draw_spectrum<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    spectrum: &Spectrum,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let pal = theme.palette();
+    area.fill(&pal.background)?;
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
+    if w < theme.px(MIN_CHART.0) || h < theme.px(MIN_CHART.1) {
+        return Ok(());
+    }
+    let text = theme.font(theme.text_size(), pal.text);
+    let tick = theme.font(theme.tick_size(), pal.muted);
+    let note = theme.font(theme.note_size(), TEST_COLOR);
+    let margin = theme.px(10.0);
+    let gap = theme.px(6.0);
+    let tick_len = theme.px(4.0);
+    let (_, text_h) = measure(area, "Ag", &text)?;
+    let (_, tick_h) = measure(area, "0", &tick)?;
+    let (_, note_h) = measure(area, "0", &note)?;
+
+    let shares = energy_shares(spectrum);
+    let n = shares.len();
+    let keys: Vec<usize> = spectrum
+        .keys
+        .iter()
+        .copied()
+        .filter(|&k| k >= 1 && k <= n)
+        .collect();
+    let x_hi = n.max(10) as f64 + 0.5;
+    let max_share = shares.iter().copied().fold(0.0, f64::max);
+    // A little headroom, but no axis beyond 100 %; the key numbers sit in the margin
+    // above the plot when a bar reaches the top.
+    let y_hi = if max_share > 0.0 {
+        (max_share * 1.12).min(100.0)
+    } else {
+        10.0
+    };
+
+    let y_coord = RangedCoordf64::from(0.0..y_hi);
+    let pct = |v: &f64| format_number(*v);
+    let mut widest = 0;
+    for label in tick_labels(&y_coord, 8, &pct) {
+        widest = widest.max(text_width(area, &label, &tick)?);
+    }
+    let y_area = widest + 2 * tick_len + text_h + gap + gap / 2;
+    let x_area = tick_h + 2 * tick_len + text_h + gap + gap / 2;
+    let strip_h = text_h + 2 * gap;
+    if h - strip_h - x_area - margin < theme.px(30.0) || w - y_area - 2 * margin < theme.px(40.0) {
+        return Ok(());
+    }
+
+    let chart_area = area.margin(strip_h, 0, 0, 0);
+    let mut chart = ChartBuilder::on(&chart_area)
+        .margin_left(margin)
+        .margin_right(margin + theme.px(6.0))
+        .margin_top(note_h + theme.px(4.0))
+        .margin_bottom(margin / 2)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.5..x_hi, 0.0..y_hi)?;
+    let plot_h = chart.plotting_area().dim_in_pixel().1 as f64;
+    let y_labels = ((plot_h / (theme.tick_size() * 2.6)) as usize).clamp(2, 8);
+    // Frequencies are whole numbers: ticks between them get no label.
+    let int_fmt = |v: &f64| {
+        if (v - v.round()).abs() < 1e-9 {
+            format!("{}", v.round() as i64)
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(12)
+        .y_labels(y_labels)
+        .x_label_formatter(&int_fmt)
+        .y_label_formatter(&pct)
+        .x_desc("frequency k")
+        .y_desc("share of energy (%)")
+        .label_style(tick.clone())
+        .axis_desc_style(text.clone())
+        .axis_style(ShapeStyle::from(pal.muted).stroke_width(theme.stroke(1.0)))
+        .bold_line_style(ShapeStyle::from(pal.grid).stroke_width(theme.stroke(1.0)))
+        .light_line_style(TRANSPARENT)
+        .set_all_tick_mark_size(tick_len)
+        .draw()?;
+
+    // Bars 0.8 wide; a share too small to see still gets a hairline so the bar exists.
+    let plot = chart.plotting_area();
+    for (i, &share) in shares.iter().enumerate() {
+        let k = i + 1;
+        let color = if keys.contains(&k) {
+            TEST_COLOR
+        } else {
+            pal.bar
+        };
+        let x = k as f64;
+        plot.draw(&Rectangle::new(
+            [(x - 0.4, 0.0), (x + 0.4, share)],
+            color.filled(),
+        ))?;
+    }
+
+    // Key numbers above their bars, strongest first; one that would touch another is
+    // skipped (adjacent keys such as 14 and 15 on a narrow canvas). Only when the keys are
+    // few: before grokking nearly every frequency is "key" and numbers would be clutter.
+    let mut taken: Vec<(i32, i32)> = Vec::new();
+    let base = area.get_base_pixel();
+    let numbered = if keys.len() <= MAX_NUMBERED_KEYS {
+        &keys[..]
+    } else {
+        &[]
+    };
+    for &k in numbered {
+        let label = k.to_string();
+        let lw = text_width(area, &label, &note)?;
+        let (x, y) = chart.backend_coord(&(k as f64, shares[k - 1]));
+        let (a, b) = (x - lw / 2 - theme.px(2.0), x + lw / 2 + theme.px(2.0));
+        if taken.iter().any(|&(c, d)| a < d && c < b) {
+            continue;
+        }
+        taken.push((a, b));
+        let style = note.pos(Pos::new(HPos::Center, VPos::Bottom));
+        area.draw_text(&label, &style, (x - base.0, y - base.1 - theme.px(3.0)))?;
+    }
+
+    // The strip: what the colour means (left) and the concentration (right).
+    let cy = strip_h / 2 + theme.px(2.0);
+    let plot_left = chart.backend_coord(&(0.5, 0.0)).0 - base.0;
+    if !keys.is_empty() {
+        let sw = theme.px(11.0);
+        area.draw(&Rectangle::new(
+            [(plot_left, cy - sw / 2), (plot_left + sw, cy + sw / 2)],
+            TEST_COLOR.filled(),
+        ))?;
+        let style = text.pos(Pos::new(HPos::Left, VPos::Center));
+        let caption = if keys.len() == 1 {
+            "key frequency".to_string()
+        } else {
+            format!("key frequencies ({})", keys.len())
+        };
+        area.draw_text(&caption, &style, (plot_left + sw + gap, cy))?;
+    }
+    if spectrum.gini.is_finite() {
+        let style = text.pos(Pos::new(HPos::Right, VPos::Center));
+        let right = chart.backend_coord(&(x_hi, 0.0)).0 - base.0;
+        area.draw_text(&format!("Gini {:.2}", spectrum.gini), &style, (right, cy))?;
+    }
+    Ok(())
+}

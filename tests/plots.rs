@@ -1,0 +1,843 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The figures of `grokking::plots`, rendered to SVG strings and checked for what a reader
+//! must see: the right number of points, the markers exactly when they are due, the legend,
+//! the highlight colour on key frequencies, the dark background, and never a NaN.
+//!
+//! Every rendering is also written to `target/plots/<name>.svg` so a person can look at it.
+
+use grokking::analysis::{self, Spectrum};
+use grokking::plots::{
+    self, css_hex, draw_accuracy, draw_circle, draw_loss, draw_spectrum, draw_weight_norm,
+    RunCurves, Theme, DARK, LIGHT, MARKER_COLOR, NORM_COLOR, TEST_COLOR, TRAIN_COLOR,
+};
+use grokking::train::{Event, History, Point};
+use grokking::{Config, Trainer};
+use ndarray::Array2;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::f64::consts::TAU;
+use std::path::PathBuf;
+
+const SIZE: (u32, u32) = (640, 360);
+
+/// Renders one figure into an SVG string and saves a copy under target/plots.
+fn render(
+    name: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(
+        &DrawingArea<SVGBackend, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
+) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&root).expect("drawing failed");
+        root.present().expect("present failed");
+    }
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("plots");
+    std::fs::create_dir_all(&dir).expect("create target/plots");
+    std::fs::write(dir.join(format!("{name}.svg")), &svg).expect("write svg");
+    svg
+}
+
+/// Checks that hold for every figure: a well-formed SVG document, no NaN anywhere (a NaN
+/// coordinate or range would show up as "NaN" in an attribute), the background first.
+fn check_common(svg: &str, theme: &Theme) {
+    assert!(svg.starts_with("<svg"), "not an SVG document");
+    assert!(svg.trim_end().ends_with("</svg>"), "SVG not closed");
+    assert!(!svg.contains("NaN"), "NaN in the SVG");
+    assert!(!svg.contains("inf"), "infinite value in the SVG");
+    let bg = format!("fill=\"{}\"", css_hex(theme.palette().background));
+    let first = elements(svg, "rect").next().expect("no background rect");
+    assert!(
+        first.contains(&bg),
+        "first element is not the background: {first}"
+    );
+}
+
+/// The tags `<name .../>` of the SVG.
+fn elements<'a>(svg: &'a str, name: &str) -> std::vec::IntoIter<&'a str> {
+    let open = format!("<{name} ");
+    svg.match_indices(open.as_str())
+        .map(|(i, _)| &svg[i..i + svg[i..].find('>').unwrap() + 1])
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// The text contents of all `<text>` elements.
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text ")
+        .skip(1)
+        .map(|t| {
+            let body = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+            body.trim().to_string()
+        })
+        .collect()
+}
+
+fn count_text(svg: &str, needle: &str) -> usize {
+    texts(svg).iter().filter(|t| t.contains(needle)).count()
+}
+
+/// The polylines drawn in `color` with more than `min_points` vertices (curves, not grid
+/// lines or short dashes).
+fn curves_in(svg: &str, color: RGBColor, min_points: usize) -> usize {
+    let stroke = format!("stroke=\"{}\"", css_hex(color));
+    elements(svg, "polyline")
+        .filter(|e| e.contains(&stroke))
+        .filter(|e| {
+            let pts = e.split("points=\"").nth(1).unwrap_or("");
+            pts.split_whitespace().count() > min_points
+        })
+        .count()
+}
+
+// ---------------------------------------------------------------------------------------
+// Data
+
+/// A hand-made history shaped like the reference run (p = 97, wd = 1): train accuracy
+/// rises to 1 by step 75, test accuracy sits below chance and jumps near step 1200,
+/// losses fall (train loss reaches exactly 0 late, which a log axis must survive), the
+/// weight norm rises then falls; weight decay is lowered to 0.3 at step 2000.
+fn synthetic_history() -> History {
+    let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+    let points = (0..4000u64)
+        .filter(|&s| History::records(s))
+        .map(|step| {
+            let t = step as f64;
+            let train_acc = if step >= 75 {
+                1.0
+            } else {
+                (0.01 + sigmoid((t - 40.0) / 8.0)).min(0.985)
+            };
+            let test_acc = 0.004 + 0.996 * sigmoid((t - 1100.0) / 40.0);
+            let train_loss = if step >= 3500 {
+                0.0
+            } else {
+                4.6 * (-t / 12.0).exp() + 2e-7
+            };
+            let test_loss =
+                4.6 + 6.0 * sigmoid((t - 80.0) / 30.0) - 10.5 * sigmoid((t - 1100.0) / 50.0);
+            let weight_norm =
+                60.0 + 40.0 * sigmoid((t - 60.0) / 30.0) - 55.0 * sigmoid((t - 1100.0) / 150.0);
+            Point {
+                step,
+                train_loss,
+                train_acc,
+                test_loss: test_loss.max(1e-4),
+                test_acc,
+                weight_norm,
+            }
+        })
+        .collect();
+    History {
+        points,
+        events: vec![Event {
+            step: 2000,
+            lr: 0.01,
+            wd: 0.3,
+        }],
+        ..History::default()
+    }
+}
+
+/// The same task without weight decay: memorises, never generalises.
+fn synthetic_no_decay() -> History {
+    let mut h = synthetic_history();
+    for p in &mut h.points {
+        let t = p.step as f64;
+        p.test_acc = 0.004 + 0.002 * (t / 4000.0);
+        p.test_loss = 4.6 + 9.0 * (1.0 - (-t / 200.0).exp());
+        p.weight_norm = 60.0 + 60.0 * (1.0 - (-t / 300.0).exp());
+    }
+    h.events.clear();
+    h
+}
+
+/// An embedding that is exactly a circle at frequency k.
+fn circle_embedding(p: usize, d: usize, k: usize) -> Array2<f32> {
+    Array2::from_shape_fn((p, d), |(a, j)| {
+        let w = TAU * (k * a) as f64 / p as f64;
+        (match j {
+            0 => 3.0 * w.cos(),
+            1 => 3.0 * w.sin(),
+            // A weaker second frequency, so the spectrum has more than one bar.
+            2 => 0.4 * (TAU * (3 * a) as f64 / p as f64).cos(),
+            _ => 0.0,
+        }) as f32
+    })
+}
+
+/// A genuine run: the default model at p = 23 for 60 steps.
+fn real_run() -> Trainer {
+    let mut trainer = Trainer::new(Config {
+        p: 23,
+        ..Config::default()
+    })
+    .expect("valid config");
+    trainer.run(60).expect("training does not diverge");
+    trainer
+}
+
+// ---------------------------------------------------------------------------------------
+// Empty and degenerate input
+
+#[test]
+fn empty_input_draws_empty_axes() {
+    let theme = Theme::default();
+    let empty_history = History::default();
+    let no_points = [RunCurves::from_history("empty", &empty_history)];
+    for (name, runs) in [("none", &[][..]), ("no_points", &no_points[..])] {
+        let acc = render(&format!("empty_accuracy_{name}"), SIZE, |a| {
+            draw_accuracy(a, runs, &theme)
+        });
+        check_common(&acc, &theme);
+        assert!(count_text(&acc, "training step") == 1, "x axis described");
+        assert!(count_text(&acc, "accuracy (%)") == 1, "y axis described");
+        // Default range 1..100 with decade ticks, 0..100 % on y.
+        for tick in ["1", "10", "100", "0", "20", "80"] {
+            assert!(
+                texts(&acc).iter().any(|t| t == tick),
+                "tick {tick} missing: {:?}",
+                texts(&acc)
+            );
+        }
+        assert_eq!(count_text(&acc, "memorised"), 0);
+        assert_eq!(count_text(&acc, "grokked"), 0);
+        let loss = render(&format!("empty_loss_{name}"), SIZE, |a| {
+            draw_loss(a, runs, &theme)
+        });
+        check_common(&loss, &theme);
+        assert_eq!(count_text(&loss, "loss"), 1);
+        let norm = render(&format!("empty_norm_{name}"), SIZE, |a| {
+            draw_weight_norm(a, runs, &theme)
+        });
+        check_common(&norm, &theme);
+        assert_eq!(count_text(&norm, "weight norm"), 1);
+    }
+
+    let circle = render("empty_circle", (360, 360), |a| {
+        draw_circle(a, &[], 5, &theme)
+    });
+    check_common(&circle, &theme);
+    assert_eq!(elements(&circle, "circle").count(), 0);
+    assert_eq!(count_text(&circle, "k = 5"), 1);
+
+    let empty = Spectrum {
+        energy: vec![],
+        keys: vec![],
+        gini: 0.0,
+        key_share: 0.0,
+    };
+    let spec = render("empty_spectrum", SIZE, |a| draw_spectrum(a, &empty, &theme));
+    check_common(&spec, &theme);
+    assert_eq!(count_text(&spec, "frequency k"), 1);
+    assert_eq!(count_text(&spec, "share of energy (%)"), 1);
+}
+
+#[test]
+fn log_axes_survive_zeros_nan_infinity_and_single_points() {
+    let theme = Theme::default();
+    let bad = |step, v: f64| Point {
+        step,
+        train_loss: v,
+        train_acc: v,
+        test_loss: v,
+        test_acc: v,
+        weight_norm: v,
+    };
+    let cases: Vec<(&str, Vec<Point>)> = vec![
+        ("single", vec![bad(0, 4.5)]),
+        ("zeros", vec![bad(0, 0.0), bad(1, 0.0), bad(2, 0.0)]),
+        (
+            "nonfinite",
+            vec![
+                bad(0, f64::NAN),
+                bad(1, 1.0),
+                bad(2, f64::INFINITY),
+                bad(3, 0.5),
+                bad(4, f64::NEG_INFINITY),
+                bad(5, 0.25),
+            ],
+        ),
+        ("all_nan", vec![bad(0, f64::NAN), bad(7, f64::NAN)]),
+        ("huge_step", vec![bad(0, 1.0), bad(u64::MAX / 2, 0.5)]),
+    ];
+    for (name, points) in cases {
+        let run = [RunCurves {
+            label: "run",
+            points: &points,
+            events: &[],
+            memorised_at: None,
+            grokked_at: None,
+        }];
+        for (kind, svg) in [
+            (
+                "accuracy",
+                render(&format!("degenerate_acc_{name}"), SIZE, |a| {
+                    draw_accuracy(a, &run, &theme)
+                }),
+            ),
+            (
+                "loss",
+                render(&format!("degenerate_loss_{name}"), SIZE, |a| {
+                    draw_loss(a, &run, &theme)
+                }),
+            ),
+            (
+                "norm",
+                render(&format!("degenerate_norm_{name}"), SIZE, |a| {
+                    draw_weight_norm(a, &run, &theme)
+                }),
+            ),
+        ] {
+            check_common(&svg, &theme);
+            assert!(!svg.contains("NaN"), "{kind}/{name}");
+        }
+    }
+    // A single point is visible as a dot, not lost as a one-vertex line.
+    let single = [bad(0, 0.5)];
+    let run = [RunCurves {
+        label: "run",
+        points: &single,
+        events: &[],
+        memorised_at: None,
+        grokked_at: None,
+    }];
+    let svg = render("single_point_accuracy", SIZE, |a| {
+        draw_accuracy(a, &run, &theme)
+    });
+    let dots = |c: RGBColor| {
+        elements(&svg, "circle")
+            .filter(|e| e.contains(&format!("fill=\"{}\"", css_hex(c))))
+            .count()
+    };
+    assert_eq!((dots(TRAIN_COLOR), dots(TEST_COLOR)), (1, 1));
+}
+
+#[test]
+fn tiny_or_odd_areas_and_scales_do_not_panic() {
+    let h = synthetic_history();
+    let runs = [RunCurves::from_history("run", &h)];
+    let s = analysis::spectrum(&circle_embedding(31, 4, 7));
+    let coords = analysis::circle(&circle_embedding(31, 4, 7), 7);
+    for size in [(0, 0), (1, 1), (30, 20), (130, 95), (2000, 120)] {
+        for scale in [0.0, f64::NAN, -1.0, 0.3, 1.0, 3.0, 100.0] {
+            let theme = Theme { scale, dark: false };
+            let name = format!("tiny_{}x{}", size.0, size.1);
+            for svg in [
+                render(&name, size, |a| draw_accuracy(a, &runs, &theme)),
+                render(&name, size, |a| draw_loss(a, &runs, &theme)),
+                render(&name, size, |a| draw_weight_norm(a, &runs, &theme)),
+                render(&name, size, |a| draw_circle(a, &coords, 7, &theme)),
+                render(&name, size, |a| draw_spectrum(a, &s, &theme)),
+            ] {
+                assert!(!svg.contains("NaN"), "NaN at {size:?} scale {scale}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The step charts
+
+#[test]
+fn accuracy_shows_curves_markers_events_and_legend() {
+    let theme = Theme::default();
+    let h = synthetic_history();
+    let run = RunCurves::from_history("decay on", &h);
+    assert_eq!(run.memorised_at, Some(75));
+    assert!(run.grokked_at.is_some_and(|s| (1100..1300).contains(&s)));
+    let svg = render("accuracy", SIZE, |a| draw_accuracy(a, &[run], &theme));
+    check_common(&svg, &theme);
+
+    // One solid train curve and one solid test curve, in the palette's colours.
+    assert_eq!(curves_in(&svg, TRAIN_COLOR, 100), 1);
+    assert_eq!(curves_in(&svg, TEST_COLOR, 100), 1);
+    // One run: the legend says just "train" and "test".
+    let t = texts(&svg);
+    assert!(
+        t.iter().any(|s| s == "train") && t.iter().any(|s| s == "test"),
+        "{t:?}"
+    );
+    assert_eq!(count_text(&svg, "·"), 0, "no run names with one run");
+    // Each marker labelled once, the event labelled with its new weight decay.
+    assert_eq!(count_text(&svg, "memorised"), 1);
+    assert_eq!(count_text(&svg, "grokked"), 1);
+    assert_eq!(count_text(&svg, "wd 0.3"), 1);
+    // Log step axis with readable ticks.
+    for tick in ["1", "10", "100", "1k"] {
+        assert!(t.iter().any(|s| s == tick), "tick {tick}: {t:?}");
+    }
+    // Marker lines are dashed grey (many short pieces), the event line lighter grey.
+    let stroked = |c: RGBColor| {
+        let s = format!("stroke=\"{}\"", css_hex(c));
+        elements(&svg, "polyline")
+            .filter(|e| e.contains(&s))
+            .count()
+    };
+    assert!(stroked(MARKER_COLOR) >= 2 * 10, "two dashed markers");
+    assert_eq!(stroked(LIGHT.event), 1, "one event line");
+
+    // The same run without its markers: no marker labels.
+    let bare = RunCurves {
+        memorised_at: None,
+        grokked_at: None,
+        ..run
+    };
+    let svg = render("accuracy_no_markers", SIZE, |a| {
+        draw_accuracy(a, &[bare], &theme)
+    });
+    assert_eq!(count_text(&svg, "memorised"), 0);
+    assert_eq!(count_text(&svg, "grokked"), 0);
+    let only_memorised = RunCurves {
+        grokked_at: None,
+        ..run
+    };
+    let svg = render("accuracy_memorised_only", SIZE, |a| {
+        draw_accuracy(a, &[only_memorised], &theme)
+    });
+    assert_eq!(count_text(&svg, "memorised"), 1);
+    assert_eq!(count_text(&svg, "grokked"), 0);
+}
+
+#[test]
+fn many_events_keep_their_lines_but_not_all_labels() {
+    let theme = Theme::default();
+    let mut h = synthetic_history();
+    // A slider dragged through a run: a change every 25 steps.
+    h.events = (1..150u64)
+        .map(|i| Event {
+            step: i * 25,
+            lr: 0.01,
+            wd: 0.01 * i as f64,
+        })
+        .collect();
+    let runs = [RunCurves::from_history("run", &h)];
+    let svg = render("accuracy_many_events", SIZE, |a| {
+        draw_accuracy(a, &runs, &theme)
+    });
+    check_common(&svg, &theme);
+    // Event lines closer than 4 px are drawn once: a hatch, not a wall.
+    let grey = format!("stroke=\"{}\"", css_hex(LIGHT.event));
+    let lines = elements(&svg, "polyline")
+        .filter(|e| e.contains(&grey))
+        .count();
+    assert!((20..149).contains(&lines), "event lines thinned: {lines}");
+    let labels = count_text(&svg, "wd ");
+    assert!(
+        (1..40).contains(&labels),
+        "labels thinned to what fits: {labels}"
+    );
+    // The markers win the band over the events.
+    assert_eq!(count_text(&svg, "memorised"), 1);
+    assert_eq!(count_text(&svg, "grokked"), 1);
+}
+
+#[test]
+fn two_runs_share_axes_and_are_told_apart() {
+    let theme = Theme::default();
+    let (off, on) = (synthetic_no_decay(), synthetic_history());
+    let runs = [
+        RunCurves::from_history("decay off", &off),
+        RunCurves::from_history("decay on", &on),
+    ];
+    assert!(runs[0].grokked_at.is_none() && runs[1].grokked_at.is_some());
+    let svg = render("accuracy_two_runs", SIZE, |a| {
+        draw_accuracy(a, &runs, &theme)
+    });
+    check_common(&svg, &theme);
+    for entry in [
+        "decay off · train",
+        "decay off · test",
+        "decay on · train",
+        "decay on · test",
+    ] {
+        assert_eq!(count_text(&svg, entry), 1, "legend entry {entry}");
+    }
+    // Both runs memorise at step 75: one shared label. Only "decay on" groks: its label
+    // names the run.
+    assert_eq!(count_text(&svg, "memorised"), 1);
+    assert_eq!(count_text(&svg, "grokked · decay on"), 1);
+    // Run 0 solid (one long polyline per colour); run 1 dashed (many short pieces).
+    assert_eq!(curves_in(&svg, TRAIN_COLOR, 100), 1);
+    assert_eq!(curves_in(&svg, TEST_COLOR, 100), 1);
+    let pieces = |c: RGBColor| {
+        elements(&svg, "polyline")
+            .filter(|e| e.contains(&format!("stroke=\"{}\"", css_hex(c))))
+            .count()
+    };
+    assert!(
+        pieces(TRAIN_COLOR) > 20 && pieces(TEST_COLOR) > 20,
+        "dashes"
+    );
+
+    let loss = render("loss_two_runs", SIZE, |a| draw_loss(a, &runs, &theme));
+    check_common(&loss, &theme);
+    assert_eq!(count_text(&loss, "decay on · test"), 1);
+    let norm = render("norm_two_runs", SIZE, |a| {
+        draw_weight_norm(a, &runs, &theme)
+    });
+    check_common(&norm, &theme);
+    let t = texts(&norm);
+    assert!(t.iter().any(|s| s == "decay off") && t.iter().any(|s| s == "decay on"));
+    assert_eq!(curves_in(&norm, NORM_COLOR, 100), 1);
+}
+
+#[test]
+fn loss_is_log_log_and_covers_the_data() {
+    let theme = Theme::default();
+    let h = synthetic_history();
+    let runs = [RunCurves::from_history("run", &h)];
+    let svg = render("loss", SIZE, |a| draw_loss(a, &runs, &theme));
+    check_common(&svg, &theme);
+    assert_eq!(curves_in(&svg, TRAIN_COLOR, 100), 1);
+    assert_eq!(curves_in(&svg, TEST_COLOR, 100), 1);
+    let t = texts(&svg);
+    // Train loss reaches 0 (clamped to 1e-9), test loss peaks above 10: the axis spans
+    // 1e-9..100, labelled in decades (every other one when space is short).
+    assert!(t.iter().any(|s| s == "100"), "top decade: {t:?}");
+    assert!(t.iter().any(|s| s == "10⁻⁸"), "near the floor: {t:?}");
+    assert!(t.iter().any(|s| s == "0.01"), "{t:?}");
+    assert_eq!(count_text(&svg, "loss"), 1);
+
+    let norm = render("weight_norm", SIZE, |a| draw_weight_norm(a, &runs, &theme));
+    check_common(&norm, &theme);
+    assert_eq!(curves_in(&norm, NORM_COLOR, 100), 1);
+    assert_eq!(
+        count_text(&norm, "grokked"),
+        1,
+        "markers on the norm chart too"
+    );
+}
+
+#[test]
+fn real_run_renders_every_figure() {
+    let mut trainer = real_run();
+    let theme = Theme::default();
+    let history = trainer.history().clone();
+    assert_eq!(history.points.len(), 60);
+    let run = RunCurves {
+        label: "p = 23",
+        points: &history.points,
+        events: &history.events,
+        memorised_at: trainer.memorised_at(),
+        grokked_at: trainer.grokked_at(),
+    };
+    for (name, svg) in [
+        (
+            "real_accuracy",
+            render("real_accuracy", SIZE, |a| draw_accuracy(a, &[run], &theme)),
+        ),
+        (
+            "real_loss",
+            render("real_loss", SIZE, |a| draw_loss(a, &[run], &theme)),
+        ),
+        (
+            "real_norm",
+            render("real_norm", SIZE, |a| draw_weight_norm(a, &[run], &theme)),
+        ),
+    ] {
+        check_common(&svg, &theme);
+        assert_eq!(
+            count_text(&svg, "memorised"),
+            usize::from(run.memorised_at.is_some()),
+            "{name}"
+        );
+        assert_eq!(
+            count_text(&svg, "grokked"),
+            usize::from(run.grokked_at.is_some()),
+            "{name}"
+        );
+    }
+
+    let embed = trainer.params().embed.clone();
+    let spectrum = analysis::spectrum(&embed);
+    let k = spectrum.keys[0];
+    let coords = analysis::circle(&embed, k);
+    let svg = render("real_circle", (420, 420), |a| {
+        draw_circle(a, &coords, k, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(elements(&svg, "circle").count(), 23, "one dot per token");
+    let svg = render("real_spectrum", SIZE, |a| {
+        draw_spectrum(a, &spectrum, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(key_bars(&svg), spectrum.keys.len());
+    assert_eq!(plain_bars(&svg, &theme), 11 - spectrum.keys.len());
+    let _ = trainer.evaluate();
+}
+
+// ---------------------------------------------------------------------------------------
+// Circle and spectrum
+
+#[test]
+fn circle_has_one_coloured_numbered_dot_per_token() {
+    let theme = Theme::default();
+    let (p, k) = (31, 7);
+    let coords = analysis::circle(&circle_embedding(p, 4, k), k);
+    let svg = render("circle", (420, 420), |a| draw_circle(a, &coords, k, &theme));
+    check_common(&svg, &theme);
+    let dots: Vec<&str> = elements(&svg, "circle").collect();
+    assert_eq!(dots.len(), p);
+    // Hues cycle with (a·k) mod p: token 0 and the token at the same position differ
+    // from the token half-way round.
+    let fill = |e: &str| e.split("fill=\"").nth(1).unwrap()[..7].to_string();
+    let colours: std::collections::HashSet<String> = dots.iter().map(|e| fill(e)).collect();
+    assert!(colours.len() > p / 2, "cyclic colours: {}", colours.len());
+    let t = texts(&svg);
+    for a in 0..p {
+        assert!(t.iter().any(|s| *s == a.to_string()), "label {a}");
+    }
+    assert_eq!(count_text(&svg, "k = 7"), 1);
+
+    // Equal aspect: the ring is a circle in pixels, not an ellipse.
+    let centres: Vec<(f64, f64)> = dots
+        .iter()
+        .map(|e| {
+            let attr = |n: &str| -> f64 {
+                e.split(&format!(" {n}=\""))
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            };
+            (attr("cx"), attr("cy"))
+        })
+        .collect();
+    let (xs, ys): (Vec<f64>, Vec<f64>) = centres.iter().copied().unzip();
+    let span = |v: &[f64]| {
+        v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+    };
+    assert!(
+        (span(&xs) - span(&ys)).abs() <= 3.0,
+        "aspect {} vs {}",
+        span(&xs),
+        span(&ys)
+    );
+
+    // On a wide canvas too.
+    let svg = render("circle_wide", (700, 300), |a| {
+        draw_circle(a, &coords, k, &theme)
+    });
+    assert_eq!(elements(&svg, "circle").count(), p);
+}
+
+#[test]
+fn large_circles_skip_labels_and_degenerate_ones_draw() {
+    let theme = Theme::default();
+    let p = 211;
+    let coords = analysis::circle(&circle_embedding(p, 4, 5), 5);
+    let svg = render("circle_large", (420, 420), |a| {
+        draw_circle(a, &coords, 5, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(elements(&svg, "circle").count(), p);
+    assert_eq!(
+        count_text(&svg, "150"),
+        0,
+        "no token labels above {}",
+        plots::MAX_CIRCLE_LABELS
+    );
+
+    // p = 97 (the default) is numbered where the canvas leaves room round the ring, and
+    // not on a thumbnail where the numbers would smear.
+    let coords = analysis::circle(&circle_embedding(97, 4, 5), 5);
+    let svg = render("circle_97", (480, 480), |a| {
+        draw_circle(a, &coords, 5, &theme)
+    });
+    assert_eq!(elements(&svg, "circle").count(), 97);
+    assert!(
+        texts(&svg).iter().any(|t| t == "96"),
+        "numbers on a big canvas"
+    );
+    let svg = render("circle_97_small", (300, 300), |a| {
+        draw_circle(a, &coords, 5, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(elements(&svg, "circle").count(), 97);
+    assert!(
+        !texts(&svg).iter().any(|t| t == "96"),
+        "no numbers on a thumbnail"
+    );
+
+    let zeros = vec![[0.0, 0.0]; 13];
+    for k in [0, 3, 1000] {
+        let svg = render("circle_zeros", (300, 300), |a| {
+            draw_circle(a, &zeros, k, &theme)
+        });
+        check_common(&svg, &theme);
+        assert_eq!(elements(&svg, "circle").count(), 13);
+    }
+    let mut with_nan = coords[..20].to_vec();
+    with_nan[3] = [f64::NAN, 1.0];
+    with_nan[4] = [f64::INFINITY, 0.0];
+    let svg = render("circle_nan", (300, 300), |a| {
+        draw_circle(a, &with_nan, 5, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(
+        elements(&svg, "circle").count(),
+        18,
+        "non-finite points skipped"
+    );
+}
+
+/// Spectrum bars: rects filled in the highlight colour (minus the legend swatch).
+fn key_bars(svg: &str) -> usize {
+    let fill = format!("fill=\"{}\"", css_hex(TEST_COLOR));
+    let rects = elements(svg, "rect").filter(|e| e.contains(&fill)).count();
+    // The strip above the plot shows one swatch of the colour when there are keys.
+    rects.saturating_sub(1)
+}
+
+fn plain_bars(svg: &str, theme: &Theme) -> usize {
+    let fill = format!("fill=\"{}\"", css_hex(theme.palette().bar));
+    elements(svg, "rect").filter(|e| e.contains(&fill)).count()
+}
+
+#[test]
+fn spectrum_highlights_key_frequencies() {
+    let theme = Theme::default();
+    let embed = circle_embedding(31, 4, 7);
+    let spectrum = analysis::spectrum(&embed);
+    assert_eq!(spectrum.keys, vec![7]);
+    let svg = render("spectrum", SIZE, |a| draw_spectrum(a, &spectrum, &theme));
+    check_common(&svg, &theme);
+    assert_eq!(key_bars(&svg), 1);
+    assert_eq!(
+        plain_bars(&svg, &theme),
+        15 - 1,
+        "k = 1..15, the constant left out"
+    );
+    assert_eq!(count_text(&svg, &format!("Gini {:.2}", spectrum.gini)), 1);
+    assert!(
+        texts(&svg).iter().any(|t| t == "7"),
+        "key number above its bar"
+    );
+    let shares = plots::energy_shares(&spectrum);
+    assert_eq!(shares.len(), 15);
+    assert!((shares.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+
+    // A noisy spectrum with many keys, and one with NaN energy.
+    let mut rng_like = 1u64;
+    let noisy = Array2::from_shape_fn((97, 8), |_| {
+        rng_like = rng_like
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((rng_like >> 33) as f64 / (1u64 << 31) as f64 - 0.5) as f32
+    });
+    let s = analysis::spectrum(&noisy);
+    let svg = render("spectrum_noisy", SIZE, |a| draw_spectrum(a, &s, &theme));
+    check_common(&svg, &theme);
+    assert_eq!(key_bars(&svg), s.keys.len());
+    assert_eq!(key_bars(&svg) + plain_bars(&svg, &theme), 48);
+    let broken = Spectrum {
+        energy: vec![1.0, f64::NAN, 2.0, f64::INFINITY, 0.0],
+        keys: vec![2],
+        gini: f64::NAN,
+        key_share: 1.0,
+    };
+    let svg = render("spectrum_broken", SIZE, |a| {
+        draw_spectrum(a, &broken, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(key_bars(&svg), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Theme
+
+#[test]
+fn dark_theme_and_scale() {
+    let dark = Theme {
+        scale: 1.0,
+        dark: true,
+    };
+    let h = synthetic_history();
+    let runs = [RunCurves::from_history("run", &h)];
+    let svg = render("accuracy_dark", SIZE, |a| draw_accuracy(a, &runs, &dark));
+    check_common(&svg, &dark);
+    assert!(svg.contains(&format!("fill=\"{}\"", css_hex(DARK.background))));
+    assert!(!svg.contains(&format!("fill=\"{}\"", css_hex(LIGHT.background))));
+    assert!(
+        svg.contains(&format!("fill=\"{}\"", css_hex(DARK.text))),
+        "light text"
+    );
+    assert_eq!(css_hex(DARK.background), "#111111");
+    let coords = analysis::circle(&circle_embedding(31, 4, 7), 7);
+    let svg = render("circle_dark", (420, 420), |a| {
+        draw_circle(a, &coords, 7, &dark)
+    });
+    check_common(&svg, &dark);
+    let spectrum = analysis::spectrum(&circle_embedding(31, 4, 7));
+    let svg = render("spectrum_dark", SIZE, |a| {
+        draw_spectrum(a, &spectrum, &dark)
+    });
+    check_common(&svg, &dark);
+    assert_eq!(plain_bars(&svg, &dark), 14);
+
+    // Scale 2 (a retina canvas at twice the size): same picture, doubled strokes and text.
+    let widths = |svg: &str, c: RGBColor| -> Vec<String> {
+        elements(svg, "polyline")
+            .filter(|e| e.contains(&format!("stroke=\"{}\"", css_hex(c))))
+            .map(|e| {
+                e.split("stroke-width=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let one = render("accuracy_scale1", SIZE, |a| {
+        draw_accuracy(a, &runs, &Theme::default())
+    });
+    let two = render("accuracy_scale2", (SIZE.0 * 2, SIZE.1 * 2), |a| {
+        draw_accuracy(
+            a,
+            &runs,
+            &Theme {
+                scale: 2.0,
+                dark: false,
+            },
+        )
+    });
+    assert!(widths(&one, TRAIN_COLOR).iter().all(|w| w == "2"));
+    assert!(widths(&two, TRAIN_COLOR).iter().all(|w| w == "4"));
+    assert_eq!(texts(&one), texts(&two), "same labels at both scales");
+    let font = |svg: &str| -> f64 {
+        let e = svg.split("<text ").nth(1).unwrap();
+        e.split("font-size=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!((font(&two) / font(&one) - 2.0).abs() < 1e-9);
+}
+
+#[test]
+fn palette_matches_okabe_ito() {
+    assert_eq!(css_hex(TRAIN_COLOR), "#0072B2");
+    assert_eq!(css_hex(TEST_COLOR), "#D55E00");
+    assert_eq!(css_hex(NORM_COLOR), "#009E73");
+    assert_eq!(plots::format_step(1000.0), "1k");
+    assert_eq!(plots::format_step(10_000.0), "10k");
+    assert_eq!(plots::format_step(2500.0), "2.5k");
+    assert_eq!(plots::format_number(0.3), "0.3");
+    assert_eq!(plots::format_number(1e-4), "1e-4");
+    assert_eq!(plots::format_number(0.001), "0.001");
+}
