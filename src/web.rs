@@ -1,0 +1,549 @@
+//! The WebAssembly face of the crate: the only module that knows about JavaScript.
+//!
+//! Two exported types, in the style of rustwasm's Game of Life (a plain `impl` for the
+//! Rust side and the tests, a `#[wasm_bindgen] impl` for the surface JS sees):
+//!
+//! - [`Session`] lives in the training Web Worker (`www/worker.js`). It owns a
+//!   [`Trainer`], takes steps when told to, and hands out [`Snapshot`]s: only what is new
+//!   since the previous snapshot (history points, hyperparameter events), the current
+//!   metrics, the embedding's Fourier spectrum and the circles of its three strongest
+//!   frequencies. Snapshots are small plain JS objects, copied out of wasm memory, so the
+//!   worker can post them to the page as they are.
+//! - [`Figures`] lives on the page's main thread. It accumulates the snapshots the worker
+//!   posts and draws the figures onto canvases with plotters-canvas, using the drawing
+//!   functions of [`crate::plots`].
+//!
+//! JS owns the clock (it decides how many steps to take and when to draw); Rust owns the
+//! state. Errors cross the boundary as `JsError`s carrying the readable `Display` message
+//! of [`ConfigError`](crate::ConfigError) or [`TrainError`](crate::TrainError).
+
+use crate::analysis::{self, Spectrum};
+use crate::plots::{self, RunCurves, Theme};
+use crate::task::{primes_between, Op};
+use crate::train::{Config, Event, Metrics, Point, Trainer};
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, IntoDrawingArea};
+use plotters_canvas::CanvasBackend;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+/// How many embedding circles a snapshot carries (the strongest frequencies first).
+pub const CIRCLES: usize = 3;
+
+/// Runs once when the module is instantiated (on the page and in the worker): panics
+/// then reach the console with their message instead of an opaque "unreachable".
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Converts a Rust value into a plain JS value: structs become objects, `None` becomes
+/// `null` (so the value survives `postMessage` and reads naturally in JS).
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Reads a JS value into a Rust value; the error names the offending field.
+fn from_js<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, JsError> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The default run's settings, as a plain object `{p, op, frac, wd, lr, d, hidden, seed}`.
+#[wasm_bindgen]
+pub fn default_config() -> Result<JsValue, JsError> {
+    to_js(&Config::default())
+}
+
+/// Parses and validates a config object; returns it normalised (every field present,
+/// missing ones at their defaults) or an error whose message names the problem, e.g.
+/// "a ÷ b needs a prime modulus, and p = 91 is not prime (91 = 7 × 13)".
+#[wasm_bindgen]
+pub fn check_config(config: JsValue) -> Result<JsValue, JsError> {
+    let config = parse_config(config)?;
+    to_js(&config)
+}
+
+/// A config read from JS and validated.
+fn parse_config(config: JsValue) -> Result<Config, JsError> {
+    let config: Config = from_js(config)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// The primes in `lo..=hi` (for the modulus menu).
+#[wasm_bindgen]
+pub fn primes(lo: u32, hi: u32) -> Vec<u32> {
+    primes_between(lo, hi)
+}
+
+/// One entry of the operation menu.
+#[derive(Serialize)]
+struct OpInfo {
+    name: &'static str,
+    formula: &'static str,
+    needs_prime: bool,
+}
+
+/// The operations as `[{name, formula, needs_prime}]`, in menu order.
+#[wasm_bindgen]
+pub fn ops() -> Result<JsValue, JsError> {
+    let list: Vec<OpInfo> = Op::ALL
+        .iter()
+        .map(|&op| OpInfo {
+            name: op.name(),
+            formula: op.formula(),
+            needs_prime: op.needs_prime(),
+        })
+        .collect();
+    to_js(&list)
+}
+
+/// One embedding circle: where each token sits for frequency `k`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Circle {
+    /// The frequency.
+    pub k: usize,
+    /// Share of the embedding's non-constant energy at this frequency (0..1).
+    pub share: f64,
+    /// Token a at `coords[a]` (see [`analysis::circle`]).
+    pub coords: Vec<[f64; 2]>,
+}
+
+/// What changed in a run since the previous snapshot, plus its current state.
+///
+/// `points` and `events` are increments: the receiver keeps the first `points_from`
+/// points it already has and appends `points` (likewise for events; an event can be
+/// replaced when the learning rate or weight decay changes twice at one step, which is
+/// why `events_from` may point one before the end of what the receiver holds).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Updates taken so far.
+    pub step: u64,
+    /// Index of `points[0]` in the run's history.
+    pub points_from: usize,
+    /// New history points.
+    pub points: Vec<Point>,
+    /// Index of `events[0]` in the run's list of events.
+    pub events_from: usize,
+    /// New or replaced learning-rate / weight-decay changes.
+    pub events: Vec<Event>,
+    /// Train and test metrics: measured at `metrics.step`, which is `step` for an exact
+    /// snapshot and the latest recorded step otherwise.
+    pub metrics: Metrics,
+    /// Learning rate in force.
+    pub lr: f64,
+    /// Weight decay in force.
+    pub wd: f64,
+    /// First step with train accuracy ≥ 99%.
+    pub memorised_at: Option<u64>,
+    /// First recorded step with test accuracy ≥ 95%.
+    pub grokked_at: Option<u64>,
+    /// Step at which the loss stopped being finite.
+    pub diverged_at: Option<u64>,
+    /// The embedding's Fourier spectrum (absent once diverged: it would be all NaN).
+    pub spectrum: Option<Spectrum>,
+    /// Circles of the strongest frequencies, strongest first (empty once diverged).
+    pub circles: Vec<Circle>,
+}
+
+/// A training run owned by the worker.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Session {
+    trainer: Trainer,
+    /// History points already handed out.
+    points_sent: usize,
+    /// Events already handed out, and the last of them as it was then.
+    events_sent: usize,
+    last_event_sent: Option<Event>,
+    /// Metrics measured at the current step, kept until the next update (a pause right
+    /// after a snapshot should not measure twice).
+    measured: Option<Metrics>,
+}
+
+/// The Rust-side surface (also what tests/web.rs exercises without JS values).
+impl Session {
+    /// A fresh run of `config` (validated).
+    pub fn with_config(config: Config) -> Result<Session, crate::ConfigError> {
+        Ok(Session {
+            trainer: Trainer::new(config)?,
+            points_sent: 0,
+            events_sent: 0,
+            last_event_sent: None,
+            measured: None,
+        })
+    }
+
+    /// The trainer, for inspection.
+    pub fn trainer(&self) -> &Trainer {
+        &self.trainer
+    }
+
+    /// Up to `max_steps` updates; the number taken, or the divergence.
+    pub fn advance(&mut self, max_steps: u32) -> Result<u32, crate::TrainError> {
+        let before = self.trainer.step_count();
+        let result = self.trainer.run(u64::from(max_steps));
+        if self.trainer.step_count() != before {
+            self.measured = None;
+        }
+        result.map(|()| (self.trainer.step_count() - before) as u32)
+    }
+
+    /// Metrics at the current step: two forward passes (train and test set), done at
+    /// most once per step.
+    fn measure(&mut self) -> Metrics {
+        match self.measured {
+            Some(m) if m.step == self.trainer.step_count() => m,
+            _ => {
+                let m = self.trainer.evaluate();
+                self.measured = Some(m);
+                m
+            }
+        }
+    }
+
+    /// The freshest metrics available without extra work: those measured at the current
+    /// step if any, else the last recorded history point (at most a few steps old, see
+    /// [`crate::History::records`]), else a measurement.
+    fn latest_metrics(&mut self) -> Metrics {
+        let step = self.trainer.step_count();
+        if let Some(m) = self.measured.filter(|m| m.step == step) {
+            return m;
+        }
+        match self.trainer.history().points.last() {
+            Some(pt) => Metrics {
+                step: pt.step,
+                train_loss: pt.train_loss,
+                train_acc: pt.train_acc,
+                test_loss: pt.test_loss,
+                test_acc: pt.test_acc,
+                weight_norm: pt.weight_norm,
+            },
+            None => self.measure(),
+        }
+    }
+
+    /// Everything new since the previous call (see [`Snapshot`]). With `exact`, the
+    /// metrics are measured at the current step (costs about one training step; for
+    /// pauses, where the numbers must be those of exactly this step); without, they are
+    /// the latest recorded ones (free; for snapshots taken while running).
+    pub fn take_snapshot(&mut self, exact: bool) -> Snapshot {
+        let metrics = if exact {
+            self.measure()
+        } else {
+            self.latest_metrics()
+        };
+        let history = self.trainer.history();
+        let points_from = self.points_sent.min(history.points.len());
+        let points = history.points[points_from..].to_vec();
+
+        let events = &history.events;
+        let mut events_from = self.events_sent.min(events.len());
+        if events_from > 0 && Some(events[events_from - 1]) != self.last_event_sent {
+            // The last event handed out was replaced (a second change at the same step,
+            // or the list is full): hand it out again.
+            events_from -= 1;
+        }
+        let new_events = events[events_from..].to_vec();
+        self.points_sent = history.points.len();
+        self.events_sent = events.len();
+        self.last_event_sent = events.last().copied();
+
+        let diverged_at = self.trainer.diverged_at();
+        let (spectrum, circles) = if diverged_at.is_some() {
+            (None, Vec::new())
+        } else {
+            let embed = &self.trainer.params().embed;
+            let spectrum = analysis::spectrum(embed);
+            let circles = strongest(&spectrum.energy, CIRCLES)
+                .into_iter()
+                .map(|(k, share)| Circle {
+                    k,
+                    share,
+                    coords: analysis::circle(embed, k),
+                })
+                .collect();
+            (Some(spectrum), circles)
+        };
+        let config = self.trainer.config();
+        Snapshot {
+            step: self.trainer.step_count(),
+            points_from,
+            points,
+            events_from,
+            events: new_events,
+            metrics,
+            lr: config.lr,
+            wd: config.wd,
+            memorised_at: self.trainer.memorised_at(),
+            grokked_at: self.trainer.grokked_at(),
+            diverged_at,
+            spectrum,
+            circles,
+        }
+    }
+}
+
+/// The `n` strongest non-constant frequencies with their share of the non-constant
+/// energy, strongest first (ties broken by the smaller k, so the choice is deterministic).
+fn strongest(energy: &[f64], n: usize) -> Vec<(usize, f64)> {
+    let total: f64 = energy.iter().skip(1).sum();
+    let mut order: Vec<usize> = (1..energy.len()).collect();
+    order.sort_by(|&i, &j| energy[j].total_cmp(&energy[i]).then(i.cmp(&j)));
+    order
+        .into_iter()
+        .take(n)
+        .map(|k| (k, if total > 0.0 { energy[k] / total } else { 0.0 }))
+        .collect()
+}
+
+/// The surface the worker calls.
+#[wasm_bindgen]
+impl Session {
+    /// Validates `config` (a plain object; missing fields take their defaults) and
+    /// initialises the run. Throws with a readable message if the config is bad.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Session, JsError> {
+        Ok(Session::with_config(parse_config(config)?)?)
+    }
+
+    /// Takes up to `max_steps` updates and returns how many were taken. Throws
+    /// "training diverged at step N: …" once the loss is no longer finite.
+    pub fn run(&mut self, max_steps: u32) -> Result<u32, JsError> {
+        Ok(self.advance(max_steps)?)
+    }
+
+    /// Updates taken so far.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        // u64 → f64 is exact far beyond any run a browser will see (2⁵³ steps).
+        self.trainer.step_count() as f64
+    }
+
+    /// Sets the learning rate and weight decay from the next update on; the change is
+    /// recorded as an event (drawn on the curves). Throws if a value is out of range.
+    pub fn set_hyper(&mut self, lr: f64, wd: f64) -> Result<(), JsError> {
+        Ok(self.trainer.set_hyper(lr, wd)?)
+    }
+
+    /// Everything new since the previous snapshot, as a plain object (see [`Snapshot`]).
+    /// `exact`: measure the metrics at the current step (about the cost of one step)
+    /// instead of reporting the latest recorded ones.
+    pub fn snapshot(&mut self, exact: bool) -> Result<JsValue, JsError> {
+        let snapshot = self.take_snapshot(exact);
+        to_js(&snapshot)
+    }
+
+    /// The run's config as currently in force (learning rate and weight decay included).
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        to_js(self.trainer.config())
+    }
+
+    /// The recorded history as CSV (header `step,train_loss,train_acc,…`).
+    pub fn history_csv(&self) -> String {
+        self.trainer.history().to_csv()
+    }
+}
+
+/// The page's copy of a run: accumulated snapshots, drawn on demand.
+#[wasm_bindgen]
+#[derive(Clone, Debug, Default)]
+pub struct Figures {
+    points: Vec<Point>,
+    events: Vec<Event>,
+    memorised_at: Option<u64>,
+    grokked_at: Option<u64>,
+    spectrum: Option<Spectrum>,
+    circles: Vec<Circle>,
+}
+
+/// The Rust-side surface.
+impl Figures {
+    /// Adds a snapshot's increments and replaces the latest spectrum and circles.
+    pub fn add(&mut self, snapshot: Snapshot) {
+        self.points.truncate(snapshot.points_from);
+        self.points.extend(snapshot.points);
+        self.events.truncate(snapshot.events_from);
+        self.events.extend(snapshot.events);
+        self.memorised_at = snapshot.memorised_at;
+        self.grokked_at = snapshot.grokked_at;
+        // A diverged run carries no spectrum: keep showing the last finite one.
+        if let Some(spectrum) = snapshot.spectrum {
+            self.spectrum = Some(spectrum);
+            self.circles = snapshot.circles;
+        }
+    }
+
+    /// The accumulated history points.
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// The accumulated hyperparameter events.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The run as the curve plots take it.
+    fn curves(&self) -> RunCurves<'_> {
+        RunCurves {
+            label: "",
+            points: &self.points,
+            events: &self.events,
+            memorised_at: self.memorised_at,
+            grokked_at: self.grokked_at,
+        }
+    }
+
+    /// Draws onto `canvas` (at its current pixel size) with one of the plots functions.
+    fn draw_on(
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+        draw: impl FnOnce(
+            &DrawingArea<CanvasBackend, Shift>,
+            &Theme,
+        ) -> plots::DrawResult<CanvasBackend>,
+    ) -> Result<(), JsError> {
+        let backend = CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
+        let area = backend.into_drawing_area();
+        // Theme sanitises the scale (NaN or 0 from JS draws at scale 1).
+        let theme = Theme { scale, dark };
+        draw(&area, &theme).map_err(|e| JsError::new(&format!("drawing failed: {e}")))?;
+        area.present()
+            .map_err(|e| JsError::new(&format!("drawing failed: {e}")))
+    }
+}
+
+/// The surface the page calls. Every `draw_*` takes the canvas (sized by the page in
+/// device pixels), the ratio of device pixels to CSS pixels (so text and lines keep their
+/// CSS size) and whether to use the dark palette.
+#[wasm_bindgen]
+impl Figures {
+    /// An empty set of figures.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Figures {
+        Figures::default()
+    }
+
+    /// Adds a snapshot posted by the worker.
+    pub fn ingest(&mut self, snapshot: JsValue) -> Result<(), JsError> {
+        self.add(from_js(snapshot)?);
+        Ok(())
+    }
+
+    /// Forgets everything (a new run starts).
+    pub fn reset(&mut self) {
+        *self = Figures::default();
+    }
+
+    /// Number of history points held.
+    #[wasm_bindgen(getter)]
+    pub fn point_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Number of embedding circles available (fewer than 3 for tiny p).
+    #[wasm_bindgen(getter)]
+    pub fn circle_count(&self) -> usize {
+        self.circles.len()
+    }
+
+    /// The frequency shown by circle `index`, if there is one.
+    pub fn circle_k(&self, index: usize) -> Option<usize> {
+        self.circles.get(index).map(|c| c.k)
+    }
+
+    /// Share of the non-constant energy at circle `index`'s frequency (0..1).
+    pub fn circle_share(&self, index: usize) -> Option<f64> {
+        self.circles.get(index).map(|c| c.share)
+    }
+
+    /// Gini coefficient of the latest spectrum, if any.
+    pub fn gini(&self) -> Option<f64> {
+        self.spectrum.as_ref().map(|s| s.gini)
+    }
+
+    /// Number of key frequencies in the latest spectrum (0 before the first snapshot).
+    #[wasm_bindgen(getter)]
+    pub fn key_count(&self) -> usize {
+        self.spectrum.as_ref().map_or(0, |s| s.keys.len())
+    }
+
+    /// Train and test accuracy against the step (log axis).
+    pub fn draw_accuracy(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<(), JsError> {
+        let runs = [self.curves()];
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_accuracy(area, &runs, theme)
+        })
+    }
+
+    /// Train and test loss against the step (log-log).
+    pub fn draw_loss(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<(), JsError> {
+        let runs = [self.curves()];
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_loss(area, &runs, theme)
+        })
+    }
+
+    /// The parameters' norm against the step.
+    pub fn draw_norm(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<(), JsError> {
+        let runs = [self.curves()];
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_weight_norm(area, &runs, theme)
+        })
+    }
+
+    /// Embedding circle `index` (0 = strongest frequency). Draws nothing and returns
+    /// false if there is no such circle (yet).
+    pub fn draw_circle(
+        &self,
+        canvas: HtmlCanvasElement,
+        index: usize,
+        scale: f64,
+        dark: bool,
+    ) -> Result<bool, JsError> {
+        let Some(circle) = self.circles.get(index) else {
+            return Ok(false);
+        };
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_circle(area, &circle.coords, circle.k, theme)
+        })?;
+        Ok(true)
+    }
+
+    /// The embedding's Fourier spectrum. Returns false if there is none yet.
+    pub fn draw_spectrum(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<bool, JsError> {
+        let Some(spectrum) = &self.spectrum else {
+            return Ok(false);
+        };
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_spectrum(area, spectrum, theme)
+        })?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,234 @@
+// End-to-end tests of the playground page (index.html + www/) in headless Chromium.
+//
+// Run by scripts/test against the page it serves (BASE_URL), or by hand:
+//   BASE_URL=http://127.0.0.1:8000/ node --test tests/e2e/
+// The page reports the run on #metrics (data-state, data-step, data-train-acc,
+// data-test-acc, …); the tests read those attributes, drive the controls the way a
+// reader would (keyboard on the sliders, clicks on the buttons), and save screenshots
+// under target/screenshots/. Every test also checks that the page logged no errors and
+// requested nothing from another origin.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, readMetrics, waitForMetric, screenshot } from './run.mjs';
+
+/** Tall enough that every figure is on screen (and so drawn) in the screenshots. */
+const DESKTOP = { width: 1280, height: 2200 };
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens the page at `query`; returns openPage's record. */
+async function open(query, viewport = DESKTOP) {
+  const opened = await openPage(browser, query);
+  await opened.page.setViewportSize(viewport);
+  return opened;
+}
+
+async function noticeText(page) {
+  return page.evaluate(() => document.querySelector('#notice-text').textContent);
+}
+
+/** Closes the page after checking it stayed clean (no errors, nothing off-origin). */
+async function finish(opened) {
+  assert.deepEqual(opened.problems(), [], 'console errors, page errors or bad requests');
+  await opened.page.close();
+}
+
+test('the default run memorises first and groks much later', { timeout: 240_000 }, async () => {
+  const opened = await open('');
+  const { page } = opened;
+  await waitForMetric(page, (m) => m.state === 'running', 30_000);
+
+  // Poll the live metrics; note when each threshold is first seen.
+  let trainSeen = null;
+  let testSeen = null;
+  let midrun = false;
+  const deadline = Date.now() + 200_000;
+  while (testSeen === null) {
+    const m = await readMetrics(page);
+    assert.notEqual(m.state, 'diverged');
+    if (trainSeen === null && m.trainAcc >= 0.99) trainSeen = m.step;
+    if (m.testAcc >= 0.95) testSeen = m.step;
+    if (!midrun && m.step >= 300 && testSeen === null) {
+      // The plateau: training set learned, test set not.
+      assert.ok(m.testAcc < 0.5, `test accuracy ${m.testAcc} at step ${m.step} is no plateau`);
+      await sleep(300); // let the figures catch up with the numbers
+      await screenshot(page, 'playground-midrun');
+      midrun = true;
+    }
+    if (Date.now() > deadline) assert.fail(`no grokking within the time limit; last seen ${JSON.stringify(m)}`);
+    await sleep(100);
+  }
+  assert.ok(trainSeen !== null, 'train accuracy ≥ 0.99 was seen');
+  assert.ok(trainSeen < testSeen, `memorised (seen at ${trainSeen}) before grokking (seen at ${testSeen})`);
+
+  // The page's own exact markers tell the same story, with a long plateau between.
+  const m = await readMetrics(page);
+  assert.ok(m.memorisedAt < 200, `memorised at step ${m.memorisedAt}`);
+  assert.ok(m.grokkedAt > 5 * m.memorisedAt, `grokked at ${m.grokkedAt}, memorised at ${m.memorisedAt}`);
+  const status = await page.textContent('#status');
+  assert.equal(status, `memorised at step ${m.memorisedAt} · grokked at step ${m.grokkedAt}`);
+  console.log(`# default run: train ≥ 0.99 first seen at step ${trainSeen}, test ≥ 0.95 at step ${testSeen}; page markers: memorised ${m.memorisedAt}, grokked ${m.grokkedAt}; speed ${await page.textContent('#sps')}`);
+
+  await sleep(600);
+  await screenshot(page, 'playground-grokked');
+  await finish(opened);
+});
+
+test('without weight decay (set on its slider) the network only memorises', { timeout: 180_000 }, async () => {
+  const opened = await open('?autoplay=0');
+  const { page } = opened;
+  await waitForMetric(page, (m) => m.state === 'idle' && m.step === 0, 30_000);
+  assert.equal(await page.textContent('#wd-value'), '1');
+
+  // The way a keyboard user does it: focus the slider, press Home.
+  await page.focus('#wd');
+  await page.keyboard.press('Home');
+  assert.equal(await page.textContent('#wd-value'), '0');
+  assert.equal(await page.inputValue('#wd'), '0');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('wd') === '0');
+
+  await page.focus('#play');
+  await page.keyboard.press('Enter');
+  await waitForMetric(page, (m) => m.state === 'running', 30_000);
+  assert.equal(await page.textContent('#play'), 'Pause');
+
+  let last;
+  const deadline = Date.now() + 150_000;
+  do {
+    last = await readMetrics(page);
+    assert.ok(last.testAcc < 0.5, `test accuracy ${last.testAcc} at step ${last.step}`);
+    assert.ok(Date.now() < deadline, `too slow: ${JSON.stringify(last)}`);
+    await sleep(250);
+  } while (last.step < 2000);
+  assert.ok(last.trainAcc >= 0.99, `it still memorises: train accuracy ${last.trainAcc}`);
+  console.log(`# wd = 0: step ${last.step}, train ${last.trainAcc}, test ${last.testAcc}`);
+
+  // Pause stops it, and says so.
+  await page.click('#play');
+  await waitForMetric(page, (m) => m.state === 'paused', 10_000);
+  assert.equal(await page.textContent('#play'), 'Play');
+  await finish(opened);
+});
+
+test('a link with garbage parameters still loads, explains, and trains', { timeout: 60_000 }, async () => {
+  const opened = await open('?p=banana&wd=-3&frac=7&lr=NaN&zzz=1&op=pow');
+  const { page } = opened;
+  const first = await waitForMetric(page, (m) => m.state === 'running' && m.step > 0, 30_000);
+  await waitForMetric(page, (m) => m.step > first.step + 10, 30_000);
+
+  const notice = await noticeText(page);
+  for (const bit of ['p=banana', 'wd=-3', 'frac=7', 'lr=NaN', '"zzz"', 'op=pow']) {
+    assert.ok(notice.includes(bit), `the notice mentions ${bit}: ${notice}`);
+  }
+  // What it runs instead: defaults for garbage, clamped values for out-of-range ones.
+  const params = new URL(await page.inputValue('#share-url')).searchParams;
+  assert.equal(params.get('p'), '97');
+  assert.equal(params.get('op'), 'add');
+  assert.equal(params.get('wd'), '0');
+  assert.equal(params.get('frac'), '0.95');
+  assert.equal(params.get('lr'), '0.01');
+  assert.equal(params.get('zzz'), null);
+  assert.equal(await page.inputValue('#p'), '97');
+  assert.equal(await page.textContent('#wd-value'), '0');
+  await finish(opened);
+});
+
+test('a copied link replays the run to the same numbers', { timeout: 120_000 }, async () => {
+  const opened = await open('?seed=3&until=400');
+  const { page } = opened;
+  const here = await waitForMetric(page, (m) => m.state === 'paused', 90_000);
+  assert.equal(here.step, 400, 'paused exactly at until');
+
+  await page.click('#copy-link');
+  const link = await page.inputValue('#share-url');
+  assert.equal(link, page.url(), 'the link box shows the URL the page keeps in sync');
+  const params = new URL(link).searchParams;
+  assert.equal(params.get('seed'), '3');
+  assert.equal(params.get('until'), '400');
+  // The clipboard may be refused headless; either way the page says what happened.
+  await page.waitForFunction(() => /copied|clipboard/.test(document.querySelector('#notice-text').textContent), null, { timeout: 10_000 });
+
+  const again = await openPage(browser, link);
+  const there = await waitForMetric(again.page, (m) => m.state === 'paused', 90_000);
+  assert.equal(there.step, 400);
+  for (const key of ['trainAcc', 'testAcc', 'trainLoss', 'testLoss', 'weightNorm']) {
+    assert.equal(there[key], here[key], `${key} reproduced exactly`);
+  }
+  console.log(`# seed 3 at step 400: train ${here.trainAcc}, test ${here.testAcc}, loss ${here.trainLoss}`);
+  await finish(again);
+  await finish(opened);
+});
+
+test('division by a composite modulus is explained and the page keeps working', { timeout: 60_000 }, async () => {
+  const opened = await open('?op=div&p=91');
+  const { page } = opened;
+  await page.waitForFunction(() => document.querySelector('#notice-text').textContent !== '');
+  const notice = await noticeText(page);
+  assert.match(notice, /not prime/);
+  assert.match(notice, /91 = 7 × 13/);
+  assert.equal((await readMetrics(page)).state, 'idle');
+  assert.ok(await page.isDisabled('#play'), 'nothing to play');
+
+  // Choosing an operation that works with any modulus starts a run.
+  await page.selectOption('#op', 'add');
+  await waitForMetric(page, (m) => m.state === 'running' && m.step > 5, 30_000);
+  assert.doesNotMatch(await noticeText(page), /not prime/);
+  assert.equal(new URL(page.url()).searchParams.get('p'), '91');
+  await finish(opened);
+});
+
+test('a diverging run stops with a message and Reset recovers', { timeout: 60_000 }, async () => {
+  const opened = await open('?lr=10');
+  const { page } = opened;
+  const m = await waitForMetric(page, (x) => x.state === 'diverged', 30_000);
+  assert.ok(m.step > 0 && m.step < 100, `diverged at step ${m.step}`);
+  assert.match(await noticeText(page), /diverged at step \d+/);
+  assert.ok(await page.isDisabled('#play'));
+
+  await page.click('#reset');
+  await waitForMetric(page, (x) => x.state === 'idle' && x.step === 0, 10_000);
+  assert.doesNotMatch(await noticeText(page), /diverged/);
+
+  // A sane learning rate, then Play: it trains again.
+  await page.focus('#lr');
+  for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowLeft'); // 10 → 0.01
+  assert.equal(await page.textContent('#lr-value'), '0.01');
+  await page.click('#play');
+  await waitForMetric(page, (x) => x.state === 'running' && x.step > 20, 30_000);
+  await finish(opened);
+});
+
+test('the page fits a phone screen, with crisp canvases', { timeout: 60_000 }, async () => {
+  const opened = await open('', { width: 390, height: 844 });
+  const { page } = opened;
+  // A phone's screen has 2–3 device pixels per CSS pixel. Switching the ratio after load
+  // also exercises the page's reaction to a change of zoom or screen.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
+  await waitForMetric(page, (m) => m.state === 'running' && m.step > 30, 30_000);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page wider than the screen by ${overflow}px`);
+
+  // Every canvas has one pixel per device pixel.
+  await sleep(500);
+  const sizes = await page.evaluate(() => [...document.querySelectorAll('canvas.plot')]
+    .map((c) => ({ id: c.id, css: c.getBoundingClientRect().width, px: c.width, dpr: devicePixelRatio })));
+  assert.equal(sizes[0].dpr, 2);
+  for (const s of sizes) assert.ok(Math.abs(s.px - s.css * s.dpr) <= 2, JSON.stringify(s));
+
+  // Reading order on a narrow screen: the run, its main curve, then the settings.
+  const top = (sel) => page.evaluate((s) => document.querySelector(s).getBoundingClientRect().top, sel);
+  assert.ok(await top('#metrics') < await top('#fig-accuracy'));
+  assert.ok(await top('#fig-accuracy') < await top('#wd'));
+  await screenshot(page, 'playground-phone');
+  await finish(opened);
+});

@@ -1,0 +1,266 @@
+//! The wasm-bindgen surface (src/web.rs), tested in headless Chromium through the same JS
+//! values the page and the worker pass: configs as plain objects, snapshots as plain
+//! objects, errors as JS `Error`s, and drawing onto a real `<canvas>`.
+//!
+//! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown
+//! --test web` (the runner, wasm-bindgen-test-runner, is set in .cargo/config.toml; the
+//! browser's flags are in webdriver.json). p = 23 keeps every run to a fraction of a second.
+#![cfg(target_arch = "wasm32")]
+
+use grokking::web::{check_config, Figures, Session, Snapshot, CIRCLES};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A config object as the page sends it (only the fields given; the rest default).
+fn config(fields: &[(&str, JsValue)]) -> JsValue {
+    let obj = js_sys::Object::new();
+    for (key, value) in fields {
+        js_sys::Reflect::set(&obj, &JsValue::from_str(key), value).unwrap();
+    }
+    obj.into()
+}
+
+/// The small, quick task used throughout.
+fn small() -> JsValue {
+    config(&[("p", 23.into()), ("frac", 0.5.into())])
+}
+
+/// The message of an error thrown across the boundary.
+fn message(err: JsError) -> String {
+    let value = JsValue::from(err);
+    value
+        .dyn_into::<js_sys::Error>()
+        .expect("a JS Error")
+        .message()
+        .into()
+}
+
+/// Reads a snapshot object back (the page passes it on to `Figures::ingest` unchanged).
+fn read(snapshot: JsValue) -> Snapshot {
+    serde_wasm_bindgen::from_value(snapshot).expect("snapshot has the documented shape")
+}
+
+#[wasm_bindgen_test]
+fn trains_and_reports_metrics() {
+    let mut session = Session::new(small()).expect("valid config");
+    assert_eq!(session.step(), 0.0);
+    assert_eq!(session.run(10).expect("no divergence"), 10);
+    assert_eq!(session.step(), 10.0);
+
+    let snap = read(session.snapshot(true).unwrap());
+    assert_eq!(snap.step, 10);
+    assert_eq!(
+        snap.metrics.step, 10,
+        "an exact snapshot measures the current step"
+    );
+    for acc in [snap.metrics.train_acc, snap.metrics.test_acc] {
+        assert!((0.0..=1.0).contains(&acc), "accuracy {acc}");
+    }
+    assert!(snap.metrics.train_loss.is_finite() && snap.metrics.weight_norm > 0.0);
+    // Steps 0..9 are all recorded (every step below 100 is).
+    let steps: Vec<u64> = snap.points.iter().map(|pt| pt.step).collect();
+    assert_eq!(steps, (0..10).collect::<Vec<_>>());
+    assert_eq!((snap.lr, snap.wd), (0.01, 1.0));
+    let spectrum = snap.spectrum.expect("a spectrum while finite");
+    assert_eq!(spectrum.energy.len(), 23 / 2 + 1);
+    assert_eq!(snap.circles.len(), CIRCLES);
+    assert!(snap.circles.iter().all(|c| c.coords.len() == 23));
+
+    // The non-exact snapshot reports the latest recorded point instead of measuring.
+    session.run(1).unwrap();
+    let quick = read(session.snapshot(false).unwrap());
+    assert_eq!((quick.step, quick.metrics.step), (11, 10));
+
+    // Keep training: the small task is memorised within a few dozen steps.
+    session.run(60).unwrap();
+    let later = read(session.snapshot(true).unwrap());
+    assert_eq!(later.step, 71);
+    assert!(
+        later.metrics.train_acc > 0.99,
+        "train acc {}",
+        later.metrics.train_acc
+    );
+    assert!(later.memorised_at.is_some_and(|s| s <= 71));
+    assert!(session
+        .history_csv()
+        .starts_with("step,train_loss,train_acc"));
+}
+
+#[wasm_bindgen_test]
+fn snapshots_carry_only_what_is_new() {
+    let mut session = Session::new(small()).unwrap();
+    let mut figures = Figures::new();
+
+    session.run(10).unwrap();
+    let first = session.snapshot(true).unwrap();
+    figures.ingest(first).unwrap();
+    assert_eq!(figures.point_count(), 10);
+
+    session.run(5).unwrap();
+    let second = read(session.snapshot(true).unwrap());
+    assert_eq!(second.points_from, 10);
+    let steps: Vec<u64> = second.points.iter().map(|pt| pt.step).collect();
+    assert_eq!(steps, vec![10, 11, 12, 13, 14], "only the new points");
+    figures.add(second);
+    assert_eq!(figures.point_count(), 15);
+
+    let idle = read(session.snapshot(true).unwrap());
+    assert!(idle.points.is_empty() && idle.events.is_empty());
+
+    // A change of weight decay is handed out once; a second change at the same step
+    // replaces it, and the snapshot says so by pointing back at it.
+    session.set_hyper(0.01, 0.0).unwrap();
+    let changed = read(session.snapshot(true).unwrap());
+    assert_eq!((changed.events_from, changed.events.len()), (0, 1));
+    assert_eq!((changed.events[0].step, changed.events[0].wd), (15, 0.0));
+    figures.add(changed);
+    session.set_hyper(0.02, 0.5).unwrap();
+    let replaced = read(session.snapshot(true).unwrap());
+    assert_eq!((replaced.events_from, replaced.events.len()), (0, 1));
+    assert_eq!((replaced.lr, replaced.wd), (0.02, 0.5));
+    figures.add(replaced);
+    assert_eq!(figures.events().len(), 1);
+    assert_eq!(figures.events()[0].lr, 0.02);
+
+    session.run(3).unwrap();
+    let after = read(session.snapshot(true).unwrap());
+    assert!(after.events.is_empty());
+    figures.add(after);
+    assert_eq!(figures.point_count(), 18);
+    let all: Vec<u64> = figures.points().iter().map(|pt| pt.step).collect();
+    assert_eq!(
+        all,
+        (0..18).collect::<Vec<_>>(),
+        "no point lost or repeated"
+    );
+
+    figures.reset();
+    assert_eq!(figures.point_count(), 0);
+}
+
+#[wasm_bindgen_test]
+fn rejects_bad_configs_with_a_readable_message() {
+    let composite = config(&[("p", 91.into()), ("op", "div".into())]);
+    let msg = message(Session::new(composite).expect_err("91 is not prime"));
+    assert!(
+        msg.contains("prime") && msg.contains("91 = 7 × 13"),
+        "{msg}"
+    );
+
+    let frac = config(&[("frac", 1.5.into())]);
+    let msg = message(check_config(frac).expect_err("frac 1.5 is out of range"));
+    assert!(msg.contains("training fraction 1.5"), "{msg}");
+
+    let op = config(&[("op", "pow".into())]);
+    let msg = message(Session::new(op).expect_err("no such operation"));
+    assert!(msg.contains("pow"), "{msg}");
+
+    // A good config comes back normalised: every field present, defaults filled in.
+    #[derive(Serialize)]
+    struct Partial {
+        p: u32,
+    }
+    let normalised =
+        check_config(serde_wasm_bindgen::to_value(&Partial { p: 31 }).unwrap()).expect("valid");
+    let back: grokking::Config = serde_wasm_bindgen::from_value(normalised).unwrap();
+    assert_eq!(
+        back,
+        grokking::Config {
+            p: 31,
+            ..Default::default()
+        }
+    );
+}
+
+#[wasm_bindgen_test]
+fn divergence_is_an_error_with_a_message() {
+    let mut session = Session::new(config(&[("p", 23.into()), ("lr", 10.0.into())])).unwrap();
+    let msg = message(session.run(500).expect_err("lr 10 with wd 1 blows up"));
+    assert!(msg.contains("diverged at step"), "{msg}");
+    let snap = read(session.snapshot(true).unwrap());
+    assert!(snap.diverged_at.is_some());
+    assert!(snap.spectrum.is_none() && snap.circles.is_empty());
+    assert!(
+        session.run(1).is_err(),
+        "a diverged run stays stopped until reset"
+    );
+}
+
+/// A canvas attached to the test document.
+fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let canvas: HtmlCanvasElement = document
+        .create_element("canvas")
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    canvas.set_width(width);
+    canvas.set_height(height);
+    document.body().unwrap().append_child(&canvas).unwrap();
+    canvas
+}
+
+/// Pixels that differ from the background colour of the top-left corner.
+fn ink(canvas: &HtmlCanvasElement) -> usize {
+    let ctx: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let (w, h) = (canvas.width(), canvas.height());
+    let data = ctx
+        .get_image_data(0.0, 0.0, w as f64, h as f64)
+        .unwrap()
+        .data();
+    let background = [data[0], data[1], data[2], data[3]];
+    data.chunks_exact(4)
+        .filter(|px| px.iter().zip(background).any(|(&a, b)| a.abs_diff(b) > 24))
+        .count()
+}
+
+#[wasm_bindgen_test]
+fn draws_non_blank_figures() {
+    let mut session = Session::new(small()).unwrap();
+    let mut figures = Figures::new();
+    session.run(30).unwrap();
+    figures.ingest(session.snapshot(true).unwrap()).unwrap();
+
+    let (w, h) = (480, 300);
+    let total = (w * h) as usize;
+    let check = |name: &str, canvas: &HtmlCanvasElement| {
+        let n = ink(canvas);
+        // Axes, ticks, labels and curves: clearly more than nothing, clearly not a fill.
+        assert!(
+            n > total / 200 && n < total / 2,
+            "{name}: {n} of {total} pixels drawn"
+        );
+    };
+
+    let c = canvas(w, h);
+    figures.draw_accuracy(c.clone(), 1.0, false).unwrap();
+    check("accuracy", &c);
+    let c = canvas(w, h);
+    figures.draw_loss(c.clone(), 1.0, false).unwrap();
+    check("loss", &c);
+    let c = canvas(w, h);
+    figures.draw_norm(c.clone(), 1.0, true).unwrap();
+    check("weight norm (dark)", &c);
+    let c = canvas(w, h);
+    assert!(figures.draw_spectrum(c.clone(), 1.0, false).unwrap());
+    check("spectrum", &c);
+    for i in 0..CIRCLES {
+        let c = canvas(h, h);
+        assert!(figures.draw_circle(c.clone(), i, 2.0, false).unwrap());
+        let n = ink(&c);
+        assert!(n > (h * h) as usize / 200, "circle {i}: {n} pixels drawn");
+    }
+    // No fourth circle: nothing drawn, no error.
+    assert!(!figures
+        .draw_circle(canvas(50, 50), CIRCLES, 1.0, false)
+        .unwrap());
+}

@@ -1,0 +1,563 @@
+// The playground page: wires the controls, the URL, the training worker and the figures.
+//
+// All computing and drawing happens in Rust (src/web.rs): the worker (worker.js) trains a
+// Session and posts snapshots; this module feeds them to a Figures object, which draws
+// the canvases (through figures.js, which decides when). What lives here is page state:
+//
+//   state.config  the run's base settings (what it started with at step 0)
+//   state.hyper   learning-rate / weight-decay changes during the run [{step, lr, wd}]
+//   state.until   pause exactly at this step (from a link), or null
+//   run           what the worker last told us: state, step, metrics, …
+//
+// The URL always mirrors state (history.replaceState), so reloading or sharing it replays
+// the same run: the core is deterministic, so the same settings and the same changes at
+// the same steps give bit-identical numbers.
+
+import init, { Figures, primes, ops, check_config } from './pkg/grokking.js';
+import { Board } from './figures.js';
+import {
+  DEFAULTS, RANGES, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
+  parseQuery, buildQuery, formatNumber,
+} from './params.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** Settings the presets change (everything else returns to the defaults). */
+const PRESETS = {
+  default: {},
+  'no-decay': { wd: 0 },
+  'more-data': { frac: 0.5 },
+  'less-data': { frac: 0.2 },
+  'heavy-decay': { wd: 10 },
+  diverge: { lr: 3 },
+};
+
+const ui = {
+  play: $('play'), step: $('step'), reset: $('reset'), sps: $('sps'),
+  metrics: $('metrics'), status: $('status'),
+  notice: $('notice'), noticeText: $('notice-text'), noticeDismiss: $('notice-dismiss'),
+  wd: $('wd'), wdValue: $('wd-value'), lr: $('lr'), lrValue: $('lr-value'),
+  frac: $('frac'), fracValue: $('frac-value'),
+  p: $('p'), op: $('op'), d: $('d'), hidden: $('hidden'), seed: $('seed'),
+  restartNote: $('restart-note'),
+  shareUrl: $('share-url'), copyLink: $('copy-link'), downloadCsv: $('download-csv'),
+  spectrumSummary: $('spectrum-summary'),
+};
+
+const state = { config: { ...DEFAULTS }, hyper: [], until: null };
+
+/** What the worker last reported. `wantPlay`: the reader wants it running. */
+const run = {
+  id: 0,
+  state: 'idle', // running | paused | diverged | idle
+  hasSession: false,
+  wantPlay: true,
+  step: 0,
+  metrics: null,
+  memorisedAt: null,
+  grokkedAt: null,
+  lr: DEFAULTS.lr,
+  wd: DEFAULTS.wd,
+};
+
+/** Notices shown in #notice, by kind; `url` and `info` can be dismissed. */
+const notices = { url: [], config: null, run: null, info: null };
+
+let worker = null;
+let figures = null;
+let board = null;
+let restartNoteTimer = null;
+
+// ---------------------------------------------------------------------------------------
+// Notices
+
+function renderNotices() {
+  const nodes = [];
+  const para = (text) => {
+    const p = document.createElement('p');
+    p.textContent = text;
+    nodes.push(p);
+  };
+  if (notices.config) para(`This configuration cannot run: ${notices.config}.`);
+  if (notices.run) para(notices.run);
+  if (notices.url.length > 0) {
+    para('Some settings in the link were changed:');
+    const list = document.createElement('ul');
+    for (const text of notices.url) {
+      const item = document.createElement('li');
+      item.textContent = text;
+      list.append(item);
+    }
+    nodes.push(list);
+  }
+  if (notices.info) para(notices.info);
+  ui.noticeText.replaceChildren(...nodes);
+  // The live region itself stays in place (so screen readers announce what appears in
+  // it); when empty it only collapses.
+  ui.notice.classList.toggle('empty', nodes.length === 0);
+  ui.noticeDismiss.hidden = notices.url.length === 0 && notices.info === null;
+}
+
+function setInfo(text) {
+  notices.info = text;
+  renderNotices();
+}
+
+// ---------------------------------------------------------------------------------------
+// Controls ↔ state
+
+function option(value, text) {
+  const el = document.createElement('option');
+  el.value = String(value);
+  el.textContent = text;
+  return el;
+}
+
+/** Fills a numeric <select> with `choices` plus `extra` (a value from a link), sorted. */
+function fillNumberSelect(select, choices, extra, describe = String) {
+  const values = [...new Set([...choices, extra])].sort((a, b) => a - b);
+  select.replaceChildren(...values.map((v) => option(v, describe(v))));
+  select.value = String(extra);
+}
+
+function fillMenus(primeList) {
+  const { p, d, hidden, op } = state.config;
+  const isPrime = new Set(primeList);
+  fillNumberSelect(ui.p, primeList, p, (v) => (isPrime.has(v) ? String(v) : `${v} (not prime)`));
+  fillNumberSelect(ui.d, D_CHOICES, d);
+  fillNumberSelect(ui.hidden, HIDDEN_CHOICES, hidden);
+  ui.op.value = op;
+}
+
+/** Shows the hyperparameters in force on their sliders. */
+function showHyper(lr, wd) {
+  ui.wd.value = String(WD_SCALE.position(wd));
+  ui.wdValue.textContent = formatNumber(wd);
+  ui.lr.value = String(LR_SCALE.position(lr));
+  ui.lrValue.textContent = formatNumber(lr);
+}
+
+function showConfig() {
+  const c = state.config;
+  ui.frac.value = String(c.frac);
+  ui.fracValue.textContent = c.frac.toFixed(c.frac * 100 === Math.round(c.frac * 100) ? 2 : 3);
+  ui.seed.value = String(c.seed);
+  showHyper(run.lr, run.wd);
+}
+
+// ---------------------------------------------------------------------------------------
+// URL
+
+/** The query string that replays the run as it is now. */
+function currentQuery() {
+  const paused = run.state === 'paused' && run.step > 0;
+  let until = null;
+  if (paused) until = run.step;
+  else if (state.until !== null && state.until > run.step) until = state.until;
+  // A link to a diverged run replays it up to the divergence.
+  const autoplay = run.state === 'running' || run.state === 'diverged' || paused || run.wantPlay;
+  return buildQuery({ config: state.config, hyper: state.hyper, until, autoplay });
+}
+
+function syncUrl() {
+  const query = currentQuery();
+  const url = `${location.origin}${location.pathname}${query}`;
+  if (location.search !== query) history.replaceState(null, '', query);
+  if (ui.shareUrl.value !== url) ui.shareUrl.value = url;
+}
+
+// ---------------------------------------------------------------------------------------
+// Readouts
+
+const percent = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
+const loss = (x) => (Number.isFinite(x) ? (x < 1e-3 ? x.toExponential(1) : x.toPrecision(3)) : '—');
+
+function showRun() {
+  const m = run.metrics;
+  const el = ui.metrics;
+  el.dataset.state = run.state;
+  el.dataset.step = String(run.step);
+  el.dataset.trainAcc = m ? String(m.train_acc) : '0';
+  el.dataset.testAcc = m ? String(m.test_acc) : '0';
+  el.dataset.trainLoss = m ? String(m.train_loss) : '';
+  el.dataset.testLoss = m ? String(m.test_loss) : '';
+  el.dataset.weightNorm = m ? String(m.weight_norm) : '';
+  el.dataset.memorisedAt = run.memorisedAt ?? '';
+  el.dataset.grokkedAt = run.grokkedAt ?? '';
+  $('m-step').textContent = run.step.toLocaleString('en');
+  $('m-state').textContent = run.state;
+  $('m-train-acc').textContent = m ? percent(m.train_acc) : '—';
+  $('m-test-acc').textContent = m ? percent(m.test_acc) : '—';
+  $('m-train-loss').textContent = m ? loss(m.train_loss) : '—';
+  $('m-test-loss').textContent = m ? loss(m.test_loss) : '—';
+  $('m-norm').textContent = m && Number.isFinite(m.weight_norm) ? m.weight_norm.toFixed(1) : '—';
+  el.title = m && m.step !== run.step ? `metrics as of step ${m.step} (measured every few steps while running)` : '';
+  ui.status.textContent = `memorised at step ${run.memorisedAt ?? '—'} · grokked at step ${run.grokkedAt ?? '—'}`;
+
+  const playable = run.hasSession && run.state !== 'diverged';
+  ui.play.disabled = !playable;
+  ui.play.textContent = run.state === 'running' ? 'Pause' : 'Play';
+  ui.step.disabled = !playable;
+  ui.reset.disabled = !run.hasSession && notices.config !== null;
+  ui.downloadCsv.disabled = !run.hasSession;
+  if (run.state !== 'running') ui.sps.textContent = '— steps/s';
+}
+
+function showFigureNotes() {
+  for (let i = 0; i < 3; i++) {
+    const k = figures.circle_k(i);
+    const share = figures.circle_share(i);
+    const fig = $(`fig-circle-${i}`).closest('figure');
+    fig.hidden = k === undefined && figures.circle_count > 0;
+    if (k !== undefined) {
+      $(`c-caption-${i}`).textContent = `k = ${k} · ${(100 * share).toFixed(1)}% of energy`;
+    }
+  }
+  const gini = figures.gini();
+  ui.spectrumSummary.textContent = gini === undefined ? ''
+    : `Now: ${figures.key_count} key frequenc${figures.key_count === 1 ? 'y holds' : 'ies hold'} 90% of the energy; Gini coefficient ${gini.toFixed(2)} (0: spread evenly, 1: all on one).`;
+}
+
+/** Takes in a snapshot from the worker. */
+function ingest(snapshot) {
+  figures.ingest(snapshot);
+  run.step = snapshot.step;
+  run.metrics = snapshot.metrics;
+  run.memorisedAt = snapshot.memorised_at;
+  run.grokkedAt = snapshot.grokked_at;
+  run.lr = snapshot.lr;
+  run.wd = snapshot.wd;
+  showFigureNotes();
+  board.invalidate();
+}
+
+// ---------------------------------------------------------------------------------------
+// Talking to the worker
+
+/** Starts a new run of state.config (+ schedule and until) from step 0. */
+function startRun() {
+  run.id += 1;
+  run.state = 'idle';
+  run.hasSession = false;
+  run.step = 0;
+  run.metrics = null;
+  run.memorisedAt = null;
+  run.grokkedAt = null;
+  run.lr = state.config.lr;
+  run.wd = state.config.wd;
+  notices.run = null;
+  // The core's verdict on the settings, at once (the worker reports the same).
+  try {
+    check_config(state.config);
+    notices.config = null;
+  } catch (err) {
+    notices.config = err.message;
+  }
+  renderNotices();
+  figures.reset();
+  board.invalidate();
+  worker.postMessage({
+    type: 'init',
+    run: run.id,
+    config: { ...state.config },
+    hyper: state.hyper.map((e) => ({ ...e })),
+    until: state.until,
+    play: run.wantPlay,
+  });
+  showConfig();
+  showRun();
+  syncUrl();
+}
+
+/**
+ * Restarts from step 0 after a change of data or model (or Reset): the hyperparameters
+ * now in force become the run's base settings, and the schedule of changes is dropped.
+ */
+function restart(why) {
+  state.config.lr = run.lr;
+  state.config.wd = run.wd;
+  state.hyper = [];
+  state.until = null;
+  startRun();
+  if (why) {
+    ui.restartNote.textContent = why;
+    clearTimeout(restartNoteTimer);
+    restartNoteTimer = setTimeout(() => { ui.restartNote.textContent = ''; }, 4000);
+  }
+}
+
+function onWorkerMessage(event) {
+  const msg = event.data;
+  if (msg.status === 'error' && msg.fatal) {
+    notices.run = msg.message;
+    renderNotices();
+    return;
+  }
+  if (msg.run !== run.id) return; // a reply about a run that has been replaced
+  switch (msg.status) {
+    case 'ready':
+      run.hasSession = true;
+      notices.config = null;
+      renderNotices();
+      ingest(msg.snapshot);
+      run.state = 'idle';
+      break;
+    case 'running':
+      run.state = 'running';
+      break;
+    case 'snapshot':
+      ingest(msg.snapshot);
+      ui.sps.textContent = `${Math.round(msg.sps)} steps/s`;
+      break;
+    case 'paused':
+      ingest(msg.snapshot);
+      run.state = run.step === 0 ? 'idle' : 'paused';
+      if (msg.reason === 'until') {
+        run.wantPlay = false;
+        state.until = null;
+      }
+      break;
+    case 'hyper':
+      ingest(msg.snapshot);
+      if (msg.step === 0) {
+        // Before the first step a change is simply the run's setting.
+        state.config.lr = msg.lr;
+        state.config.wd = msg.wd;
+        state.hyper = [];
+      } else if (!msg.scheduled) {
+        state.hyper = state.hyper.filter((e) => e.step < msg.step);
+        state.hyper.push({ step: msg.step, lr: msg.lr, wd: msg.wd });
+      }
+      showHyper(msg.lr, msg.wd);
+      break;
+    case 'diverged':
+      ingest(msg.snapshot);
+      run.state = 'diverged';
+      run.wantPlay = false;
+      notices.run = `${capitalise(msg.message)}. Press Reset to start again.`;
+      renderNotices();
+      break;
+    case 'error':
+      if (!run.hasSession) {
+        // The config was refused: no run, but every control keeps working.
+        notices.config = msg.message;
+        run.state = 'idle';
+      } else {
+        setInfo(capitalise(msg.message));
+      }
+      renderNotices();
+      break;
+    case 'csv':
+      downloadCsv(msg.csv);
+      break;
+    default:
+      break;
+  }
+  showRun();
+  syncUrl();
+}
+
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+// ---------------------------------------------------------------------------------------
+// Actions
+
+function togglePlay() {
+  if (!run.hasSession || run.state === 'diverged') return;
+  if (run.state === 'running') {
+    run.wantPlay = false;
+    worker.postMessage({ type: 'pause' });
+  } else {
+    run.wantPlay = true;
+    worker.postMessage({ type: 'play' });
+  }
+}
+
+function stepOnce() {
+  if (!run.hasSession || run.state === 'diverged') return;
+  run.wantPlay = false;
+  worker.postMessage({ type: 'step', n: 1 });
+}
+
+function reset() {
+  if (run.state === 'diverged') run.wantPlay = false;
+  notices.run = null;
+  renderNotices();
+  restart(null);
+}
+
+/** A weight-decay or learning-rate slider moved to a new value. */
+function changeHyper(lr, wd) {
+  if (run.state !== 'running' && run.step === 0) {
+    // Nothing trained yet: this is simply the run's setting.
+    state.config.lr = lr;
+    state.config.wd = wd;
+    state.hyper = [];
+    startRun();
+    return;
+  }
+  if (!run.hasSession || run.state === 'diverged') {
+    // No live run to change: remember the value for the next one.
+    state.hyper = [];
+    state.config.lr = lr;
+    state.config.wd = wd;
+    run.lr = lr;
+    run.wd = wd;
+    syncUrl();
+    return;
+  }
+  // In force from the worker's next step; the reply confirms the step it applied at.
+  run.lr = lr;
+  run.wd = wd;
+  worker.postMessage({ type: 'hyper', lr, wd });
+}
+
+/** A data or model setting changed: validate and restart. */
+function changeConfig(key, value, label) {
+  state.config[key] = value;
+  restart(`Restarted with ${label}.`);
+}
+
+async function copyLink() {
+  syncUrl();
+  const url = ui.shareUrl.value;
+  try {
+    // Some browsers leave the promise pending while they ask for permission.
+    const timeout = new Promise((_, reject) => { setTimeout(() => reject(new Error('timeout')), 3000); });
+    await Promise.race([navigator.clipboard.writeText(url), timeout]);
+    setInfo('Link copied to the clipboard.');
+  } catch {
+    ui.shareUrl.focus();
+    ui.shareUrl.select();
+    setInfo('Could not use the clipboard here; the link is selected in the box below — copy it from there.');
+  }
+}
+
+function downloadCsv(csv) {
+  const c = state.config;
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
+  a.download = `grokking-${c.op}-p${c.p}-frac${c.frac}-wd${c.wd}-seed${c.seed}.csv`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+function applyPreset(name) {
+  state.config = { ...DEFAULTS, ...PRESETS[name] };
+  state.hyper = [];
+  state.until = null;
+  run.wantPlay = true;
+  fillMenus(primes(RANGES.p[0], RANGES.p[1]));
+  startRun();
+}
+
+// ---------------------------------------------------------------------------------------
+// Wiring
+
+function wireControls() {
+  ui.play.addEventListener('click', togglePlay);
+  ui.step.addEventListener('click', stepOnce);
+  ui.reset.addEventListener('click', reset);
+  ui.copyLink.addEventListener('click', copyLink);
+  ui.downloadCsv.addEventListener('click', () => worker.postMessage({ type: 'csv' }));
+  ui.noticeDismiss.addEventListener('click', () => {
+    notices.url = [];
+    notices.info = null;
+    renderNotices();
+  });
+  ui.shareUrl.addEventListener('focus', () => ui.shareUrl.select());
+
+  // Sliders: the label follows while dragging; the value applies on release (and on
+  // every key press), so a drag records one change on the curves, not dozens.
+  ui.wd.addEventListener('input', () => { ui.wdValue.textContent = formatNumber(WD_SCALE.value(ui.wd.value)); });
+  ui.lr.addEventListener('input', () => { ui.lrValue.textContent = formatNumber(LR_SCALE.value(ui.lr.value)); });
+  ui.wd.addEventListener('change', () => changeHyper(run.lr, WD_SCALE.value(ui.wd.value)));
+  ui.lr.addEventListener('change', () => changeHyper(LR_SCALE.value(ui.lr.value), run.wd));
+
+  ui.frac.addEventListener('input', () => { ui.fracValue.textContent = Number(ui.frac.value).toFixed(2); });
+  ui.frac.addEventListener('change', () => {
+    const frac = Number(ui.frac.value);
+    changeConfig('frac', frac, `training fraction ${frac.toFixed(2)}`);
+  });
+  ui.op.addEventListener('change', () => {
+    const text = ui.op.selectedOptions[0]?.textContent ?? ui.op.value;
+    changeConfig('op', ui.op.value, text);
+  });
+  ui.p.addEventListener('change', () => changeConfig('p', Number(ui.p.value), `p = ${ui.p.value}`));
+  ui.d.addEventListener('change', () => changeConfig('d', Number(ui.d.value), `embedding width ${ui.d.value}`));
+  ui.hidden.addEventListener('change', () => changeConfig('hidden', Number(ui.hidden.value), `hidden width ${ui.hidden.value}`));
+  ui.seed.addEventListener('change', () => {
+    const [lo, hi] = RANGES.seed;
+    let seed = Math.round(Number(ui.seed.value));
+    if (!Number.isFinite(seed)) seed = state.config.seed;
+    seed = Math.min(hi, Math.max(lo, seed));
+    ui.seed.value = String(seed);
+    if (seed !== state.config.seed) changeConfig('seed', seed, `seed ${seed}`);
+  });
+
+  for (const button of document.querySelectorAll('[data-preset]')) {
+    button.addEventListener('click', () => applyPreset(button.dataset.preset));
+  }
+
+  // Keyboard shortcuts, only when no form control has the focus (where the keys mean
+  // something already).
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest?.('input, select, textarea, button, a')) return;
+    const key = event.key.toLowerCase();
+    if (key === ' ' || key === 'k') togglePlay();
+    else if (key === 's') stepOnce();
+    else if (key === 'r') reset();
+    else return;
+    event.preventDefault();
+  });
+
+}
+
+function setupFigures() {
+  const dark = window.matchMedia('(prefers-color-scheme: dark)');
+  board = new Board(() => dark.matches);
+  dark.addEventListener('change', () => board.invalidate());
+  const add = (id, draw) => board.add($(`fig-${id}`), draw, $(`t-${id}`));
+  add('accuracy', (c, s, d) => figures.draw_accuracy(c, s, d));
+  add('loss', (c, s, d) => figures.draw_loss(c, s, d));
+  add('norm', (c, s, d) => figures.draw_norm(c, s, d));
+  for (let i = 0; i < 3; i++) add(`circle-${i}`, (c, s, d) => figures.draw_circle(c, i, s, d));
+  add('spectrum', (c, s, d) => figures.draw_spectrum(c, s, d));
+}
+
+async function main() {
+  await init();
+  figures = new Figures();
+
+  const primeList = primes(RANGES.p[0], RANGES.p[1]);
+  ui.op.replaceChildren(...ops().map((o) => option(o.name, `(${o.formula}) mod p`)));
+
+  const parsed = parseQuery(location.search);
+  state.config = parsed.config;
+  state.hyper = parsed.hyper;
+  state.until = parsed.until;
+  run.wantPlay = parsed.autoplay;
+  run.lr = state.config.lr;
+  run.wd = state.config.wd;
+  notices.url = parsed.notices;
+  fillMenus(primeList);
+  wireControls();
+  setupFigures();
+
+  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker.addEventListener('message', onWorkerMessage);
+  worker.addEventListener('error', (event) => {
+    notices.run = `The training worker failed: ${event.message ?? 'unknown error'}.`;
+    renderNotices();
+  });
+  startRun();
+}
+
+main().catch((err) => {
+  console.error(err);
+  notices.run = `The page could not start: ${err?.message ?? err}.`;
+  renderNotices();
+});

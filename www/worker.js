@@ -1,0 +1,227 @@
+// The training worker: owns a Session (a Trainer in wasm) and trains it in time slices,
+// so the page never waits for training and training never waits for the page.
+//
+// Started by main.js as a module worker. Messages in ({type, ...}), replies out
+// ({status, run, ...}); `run` echoes the id of the init/reset that created the session,
+// so the page can drop replies from a run it has already replaced.
+//
+//   in  {type: 'init', run, config, hyper, until, play}  new session ('reset': the same)
+//       {type: 'play'}          train until paused (or `until`, or divergence)
+//       {type: 'pause'}
+//       {type: 'step', n}       take n steps now, then stay paused
+//       {type: 'hyper', lr, wd} change learning rate / weight decay from the next step
+//       {type: 'until', step}   pause exactly at this step (null: never)
+//       {type: 'csv'}           the history as CSV
+//   out {status: 'ready', config, snapshot}     session created (config normalised)
+//       {status: 'running'}
+//       {status: 'snapshot', snapshot, sps}     at most ~8 per second while running
+//                                               (metrics: the latest recorded point)
+//       {status: 'paused', snapshot, reason}    reason: 'pause', 'step' or 'until'
+//                                               (metrics: measured at exactly this step)
+//       {status: 'hyper', step, lr, wd, snapshot, scheduled}  a change took effect
+//       {status: 'diverged', message, snapshot}
+//       {status: 'error', message, fatal}       bad config (fatal: wasm failed to load)
+//       {status: 'csv', csv}
+//
+// Pacing: each slice runs a batch of steps sized to take ~30 ms (measured, adaptive),
+// then yields through a MessageChannel (no setTimeout clamping) so pause and slider
+// messages are handled within one slice.
+
+import init, { Session } from './pkg/grokking.js';
+
+/** Target duration of one slice of training. */
+const SLICE_MS = 30;
+/** Minimum interval between snapshots while running (~8 per second). */
+const POST_MS = 125;
+/** Window over which steps per second are measured. */
+const SPS_WINDOW_MS = 1000;
+
+const loaded = init().then(
+  () => true,
+  (err) => {
+    post('error', { message: `could not load the WebAssembly module: ${err?.message ?? err}`, fatal: true });
+    return false;
+  },
+);
+
+let session = null;
+let run = 0;
+let playing = false;
+let until = null;
+/** Scheduled hyperparameter changes (from a shared link), by increasing step. */
+let pending = [];
+/** Measured milliseconds per step (exponential moving average). */
+let msPerStep = null;
+let lastPost = 0;
+/** Recent (time, step) samples for the steps/s readout. */
+let samples = [];
+let sliceQueued = false;
+
+const tick = new MessageChannel();
+tick.port1.onmessage = () => {
+  sliceQueued = false;
+  slice();
+};
+
+function queueSlice() {
+  if (!sliceQueued) {
+    sliceQueued = true;
+    tick.port2.postMessage(null);
+  }
+}
+
+function post(status, extra = {}) {
+  self.postMessage({ status, run, ...extra });
+}
+
+function errorMessage(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Applies scheduled changes that are due at the current step. */
+function applyDue() {
+  while (pending.length > 0 && pending[0].step <= session.step) {
+    const change = pending.shift();
+    if (change.step === session.step) {
+      session.set_hyper(change.lr, change.wd);
+      post('hyper', { step: change.step, lr: change.lr, wd: change.wd, scheduled: true, snapshot: session.snapshot(!playing) });
+    }
+  }
+}
+
+/** How many steps may be taken before the next stop (until, or a scheduled change). */
+function allowed(n) {
+  let limit = n;
+  if (until !== null) limit = Math.min(limit, until - session.step);
+  if (pending.length > 0) limit = Math.min(limit, pending[0].step - session.step);
+  return Math.max(0, limit);
+}
+
+/** Takes up to n steps, honouring the schedule; returns false if training diverged. */
+function advance(n) {
+  let left = n;
+  while (left > 0) {
+    applyDue();
+    const k = pending.length > 0 ? Math.min(left, pending[0].step - session.step) : left;
+    try {
+      left -= session.run(k);
+    } catch (err) {
+      playing = false;
+      post('diverged', { message: errorMessage(err), snapshot: session.snapshot(true) });
+      return false;
+    }
+  }
+  applyDue();
+  return true;
+}
+
+function stepsPerSecond(now) {
+  samples.push([now, session.step]);
+  while (samples.length > 2 && now - samples[1][0] >= SPS_WINDOW_MS) samples.shift();
+  const [t0, s0] = samples[0];
+  return now > t0 ? ((session.step - s0) * 1000) / (now - t0) : 0;
+}
+
+function slice() {
+  if (!playing || session === null) return;
+  applyDue();
+  const wanted = msPerStep === null ? 1 : Math.max(1, Math.round(SLICE_MS / msPerStep));
+  const n = allowed(wanted);
+  const t0 = performance.now();
+  if (n > 0 && !advance(n)) return;
+  const now = performance.now();
+  if (n > 0) {
+    const per = (now - t0) / n;
+    msPerStep = msPerStep === null ? per : 0.7 * msPerStep + 0.3 * per;
+  }
+  const sps = stepsPerSecond(now);
+  if (until !== null && session.step >= until) {
+    playing = false;
+    until = null;
+    post('paused', { reason: 'until', snapshot: session.snapshot(true), sps });
+    return;
+  }
+  if (now - lastPost >= POST_MS) {
+    lastPost = now;
+    post('snapshot', { snapshot: session.snapshot(false), sps });
+  }
+  queueSlice();
+}
+
+function start(msg) {
+  playing = false;
+  if (session !== null) session.free();
+  session = null;
+  run = msg.run;
+  until = msg.until ?? null;
+  pending = (msg.hyper ?? []).filter((c) => c.step >= 1);
+  msPerStep = null;
+  samples = [];
+  try {
+    session = new Session(msg.config);
+  } catch (err) {
+    post('error', { message: errorMessage(err) });
+    return;
+  }
+  post('ready', { config: session.config(), snapshot: session.snapshot(true) });
+  if (msg.play) play();
+}
+
+function play() {
+  if (session === null || playing) return;
+  if (until !== null && session.step >= until) until = null;
+  playing = true;
+  samples = [];
+  lastPost = performance.now();
+  post('running');
+  queueSlice();
+}
+
+function handle(msg) {
+  if (msg.type === 'init' || msg.type === 'reset') {
+    start(msg);
+    return;
+  }
+  if (session === null) return; // nothing to act on until a valid config arrives
+  switch (msg.type) {
+    case 'play':
+      play();
+      break;
+    case 'pause':
+      if (playing) {
+        playing = false;
+        post('paused', { reason: 'pause', snapshot: session.snapshot(true) });
+      }
+      break;
+    case 'step':
+      playing = false;
+      if (advance(Math.max(1, msg.n | 0))) {
+        post('paused', { reason: 'step', snapshot: session.snapshot(true) });
+      }
+      break;
+    case 'hyper':
+      // A change by hand overrides whatever a shared link had scheduled after it.
+      pending = [];
+      session.set_hyper(msg.lr, msg.wd);
+      post('hyper', { step: session.step, lr: msg.lr, wd: msg.wd, scheduled: false, snapshot: session.snapshot(!playing) });
+      break;
+    case 'until':
+      until = msg.step ?? null;
+      break;
+    case 'csv':
+      post('csv', { csv: session.history_csv() });
+      break;
+    default:
+      post('error', { message: `unknown message type "${msg.type}"` });
+  }
+}
+
+self.onmessage = async (event) => {
+  // Messages that arrive while the module loads wait here, in order.
+  if (!(await loaded)) return;
+  try {
+    handle(event.data);
+  } catch (err) {
+    post('error', { message: errorMessage(err) });
+  }
+};
