@@ -243,8 +243,13 @@ fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
             tb.as_slice().expect("contiguous"),
         );
         let row = row.as_slice_mut().expect("contiguous");
-        for j in 0..row.len() {
-            row[j] = (ta[j] + tb[j] + b1[j]).max(0.0);
+        for (((h, &a), &b), &c) in row.iter_mut().zip(ta).zip(tb).zip(b1) {
+            // ReLU as a compare-and-select, not `f32::max`: on wasm32 `max` is a call to
+            // libm's fmaxf per element (wasm's f32.max has other NaN rules), which was a
+            // fifth of the step. Written this way round, a NaN passes through, so a
+            // diverging run still shows up in the loss.
+            let z = a + b + c;
+            *h = if z < 0.0 { 0.0 } else { z };
         }
     }
     let h = ws.h.slice(s![..n, ..]);
@@ -264,7 +269,8 @@ fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
 #[inline(always)]
 pub fn exp_nonpos(x: f32) -> f32 {
     // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
-    let x = x.max(-87.0);
+    // Clamp by compare-and-select (see the ReLU in `forward_folded`); NaN passes through.
+    let x = if x < -87.0 { -87.0 } else { x };
     // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
     // target (`f32::round` is a libm call on baseline x86-64 and wasm).
     const SHIFT: f32 = 12_582_912.0;
@@ -463,14 +469,14 @@ pub fn loss_and_grad(
         }
         let mut dta = ws.dta.row_mut(pair.a as usize);
         let dta = dta.as_slice_mut().expect("contiguous");
-        for j in 0..dh_row.len() {
-            dta[j] += dh_row[j];
-        }
+        dta.iter_mut()
+            .zip(dh_row.iter())
+            .for_each(|(t, &g)| *t += g);
         let mut dtb = ws.dtb.row_mut(pair.b as usize);
         let dtb = dtb.as_slice_mut().expect("contiguous");
-        for j in 0..dh_row.len() {
-            dtb[j] += dh_row[j];
-            db1[j] += dh_row[j];
+        for ((t, b), &g) in dtb.iter_mut().zip(db1.iter_mut()).zip(dh_row.iter()) {
+            *t += g;
+            *b += g;
         }
     }
 
