@@ -136,6 +136,15 @@ impl Params {
         .sqrt()
     }
 
+    /// Adds `other` element-wise (combining the gradients of two shards of a batch).
+    pub fn add_assign(&mut self, other: &Params) {
+        self.embed += &other.embed;
+        self.w1 += &other.w1;
+        self.b1 += &other.b1;
+        self.w2 += &other.w2;
+        self.b2 += &other.b2;
+    }
+
     /// Number of scalar parameters.
     pub fn len(&self) -> usize {
         self.embed.len() + self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
@@ -168,7 +177,8 @@ impl BatchStats {
         }
     }
 
-    fn merge(&mut self, other: BatchStats) {
+    /// Combines the stats of two disjoint batches (loss as the count-weighted mean).
+    pub fn merge(&mut self, other: BatchStats) {
         let n = self.count + other.count;
         if n > 0 {
             self.loss =
@@ -421,19 +431,22 @@ pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32
     out
 }
 
-/// Full-batch forward and backward pass: writes d(mean loss)/d(params) into `grads`
-/// (overwriting it) and returns the batch's loss and accuracy. `pairs.len()` must not
-/// exceed `ws.rows()`.
+/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
+/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
+/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
+/// Returns the loss and accuracy over `pairs`. `pairs.len()` must be between 1 and
+/// `ws.rows()`.
 pub fn loss_and_grad(
     params: &Params,
     pairs: &[Pair],
+    total: usize,
     grads: &mut Params,
     ws: &mut Workspace,
 ) -> BatchStats {
     let n = pairs.len();
     assert!(
-        n > 0 && n <= ws.rows,
-        "batch of {n} pairs does not fit a workspace of {}",
+        n > 0 && n <= ws.rows && n <= total,
+        "batch of {n} pairs (of {total}) does not fit a workspace of {}",
         ws.rows
     );
     fold_first_layer(params, ws);
@@ -443,7 +456,7 @@ pub fn loss_and_grad(
     let (loss, correct) = cross_entropy_rows(
         ws.logits.slice_mut(s![..n, ..]),
         pairs,
-        Some(1.0 / n as f32),
+        Some(1.0 / total as f32),
     );
     let g = ws.logits.slice(s![..n, ..]);
     let h = ws.h.slice(s![..n, ..]);
@@ -598,7 +611,7 @@ mod tests {
         let (params, pairs) = setup();
         let mut ws = Workspace::new(SHAPE, pairs.len());
         let mut grads = Params::zeros(SHAPE);
-        loss_and_grad(&params, &pairs, &mut grads, &mut ws);
+        loss_and_grad(&params, &pairs, pairs.len(), &mut grads, &mut ws);
         let analytic: Vec<(&str, Vec<f32>)> = grads
             .clone()
             .blocks_mut()

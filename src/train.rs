@@ -399,14 +399,49 @@ pub struct Metrics {
     pub weight_norm: f64,
 }
 
+/// Number of parts the training batch is split into for the gradient. Always two, on
+/// every platform and whatever the number of threads: the gradient is the sum of the two
+/// parts' gradients in a fixed order, so one thread computing both parts and two threads
+/// (or two browser workers) computing one each give bit-identical runs.
+pub const SHARDS: usize = 2;
+
+/// One part of the training batch with its own gradient and scratch buffers.
+#[derive(Clone, Debug)]
+struct Shard {
+    /// The part's range in the training pairs.
+    range: std::ops::Range<usize>,
+    grads: Params,
+    ws: Workspace,
+}
+
+impl Shard {
+    /// Gradient and stats of this part (of a batch of `total` pairs); an empty part has a
+    /// zero gradient.
+    fn compute(&mut self, params: &Params, train: &[Pair], total: usize) -> BatchStats {
+        let pairs = &train[self.range.clone()];
+        if pairs.is_empty() {
+            self.grads
+                .blocks_mut()
+                .into_iter()
+                .for_each(|b| b.values.fill(0.0));
+            return BatchStats::default();
+        }
+        model::loss_and_grad(params, pairs, total, &mut self.grads, &mut self.ws)
+    }
+}
+
 /// A training run in progress.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     config: Config,
     data: Dataset,
     params: Params,
-    grads: Params,
     opt: AdamW,
+    /// The two parts of the training batch (see [`SHARDS`]).
+    shards: Vec<Shard>,
+    /// Whether to compute the two parts on two threads (native only).
+    parallel: bool,
+    /// Scratch buffers for evaluation (test set, train set in chunks, all pairs).
     ws: Workspace,
     step: u64,
     history: History,
@@ -429,7 +464,17 @@ impl Trainer {
         config.validate()?;
         let data = Dataset::new(config.p, config.op, config.frac, config.seed);
         let shape = config.shape();
-        let rows = data.train.len().max(data.test.len());
+        let n = data.train.len();
+        let mid = n.div_ceil(SHARDS);
+        let shards = [0..mid, mid..n]
+            .into_iter()
+            .map(|range| Shard {
+                ws: Workspace::new(shape, range.len()),
+                grads: Params::zeros(shape),
+                range,
+            })
+            .collect();
+        let rows = mid.max(data.test.len());
         let all_pairs = Dataset::all_pairs(config.p, config.op);
         let mask = data.train_mask();
         let p = config.p as usize;
@@ -439,8 +484,9 @@ impl Trainer {
             .collect();
         Ok(Trainer {
             params: Params::init(shape, config.seed),
-            grads: Params::zeros(shape),
             opt: AdamW::new(shape, AdamWConfig::default()),
+            shards,
+            parallel: false,
             ws: Workspace::new(shape, rows),
             config,
             data,
@@ -510,6 +556,37 @@ impl Trainer {
         self.track_progress = on;
     }
 
+    /// Compute the two halves of each step's gradient on two threads (native builds; on
+    /// wasm32 there are no threads and this is ignored — the page uses two workers
+    /// instead). The result is bit-identical either way.
+    pub fn set_parallel(&mut self, on: bool) {
+        self.parallel = on && cfg!(not(target_arch = "wasm32"));
+    }
+
+    /// The gradient of the mean training loss, as the sum of the shards' gradients (left
+    /// in the first shard), and the training-set stats.
+    fn gradient(&mut self) -> BatchStats {
+        let (params, train) = (&self.params, &self.data.train[..]);
+        let total = train.len();
+        let (first, rest) = self.shards.split_at_mut(1);
+        let (a, b) = (&mut first[0], &mut rest[0]);
+        let (mut stats, other) = if self.parallel {
+            std::thread::scope(|scope| {
+                let second = scope.spawn(|| b.compute(params, train, total));
+                let stats = a.compute(params, train, total);
+                (stats, second.join().expect("gradient thread panicked"))
+            })
+        } else {
+            (
+                a.compute(params, train, total),
+                b.compute(params, train, total),
+            )
+        };
+        a.grads.add_assign(&b.grads);
+        stats.merge(other);
+        stats
+    }
+
     /// Changes learning rate and weight decay from the next step on (recorded as an event).
     pub fn set_hyper(&mut self, lr: f64, wd: f64) -> Result<(), ConfigError> {
         validate_hyper(lr, wd)?;
@@ -535,12 +612,7 @@ impl Trainer {
         if let Some(step) = self.diverged_at {
             return Err(TrainError::Diverged { step });
         }
-        let train = model::loss_and_grad(
-            &self.params,
-            &self.data.train,
-            &mut self.grads,
-            &mut self.ws,
-        );
+        let train = self.gradient();
         if !train.loss.is_finite() {
             self.diverged_at = Some(self.step);
             return Err(TrainError::Diverged { step: self.step });
@@ -559,7 +631,7 @@ impl Trainer {
         }
         self.opt.step(
             &mut self.params,
-            &mut self.grads,
+            &mut self.shards[0].grads,
             self.config.lr,
             self.config.wd,
         );

@@ -34,6 +34,34 @@ fn same_config_gives_bit_identical_history() {
 }
 
 #[test]
+fn two_threads_give_the_same_bits_as_one() {
+    let run = |parallel: bool| {
+        let mut t = Trainer::new(small()).unwrap();
+        t.set_parallel(parallel);
+        t.run(120).unwrap();
+        (t.history().clone(), t.params().clone())
+    };
+    assert_eq!(run(false), run(true));
+}
+
+#[test]
+fn tiny_training_sets_still_train() {
+    // 9 pairs at 12%: one training pair, so the second half of the batch is empty.
+    let mut t = Trainer::new(Config {
+        p: 3,
+        frac: 0.12,
+        ..Config::default()
+    })
+    .unwrap();
+    assert_eq!(t.data().train.len(), 1);
+    t.run(50).unwrap();
+    assert!(
+        t.memorised_at().is_some(),
+        "one pair is memorised within 50 steps"
+    );
+}
+
+#[test]
 fn validation_rejects_each_bad_case_with_its_own_error() {
     let bad = |f: fn(&mut Config)| {
         let mut c = Config::default();

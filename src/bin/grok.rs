@@ -40,6 +40,8 @@ train options:
   --stop-when-grokked  stop at the first step with test accuracy >= 0.95
   --eval-every N       also evaluate the test set every N steps (finer grokking step)
   --csv FILE           write the recorded history as CSV
+  --threads N          1, or 2 to compute the two halves of each gradient in
+                       parallel (same results either way) [1]
   --progress           also track the hidden-progress measures (Gini, key frequencies,
                        restricted and excluded loss; ~30 a decade) into the CSV
   --quiet              no progress on stderr
@@ -60,6 +62,7 @@ struct TrainArgs {
     eval_every: Option<u64>,
     csv: Option<String>,
     progress: bool,
+    parallel: bool,
     quiet: bool,
 }
 
@@ -113,6 +116,7 @@ fn parse_train(args: impl IntoIterator<Item = String>) -> Result<TrainArgs, Stri
         eval_every: None,
         csv: None,
         progress: false,
+        parallel: false,
         quiet: false,
     };
     let mut args = args.into_iter();
@@ -130,6 +134,17 @@ fn parse_train(args: impl IntoIterator<Item = String>) -> Result<TrainArgs, Stri
             "--stop-when-grokked" => out.stop_when_grokked = true,
             "--quiet" => out.quiet = true,
             "--progress" => out.progress = true,
+            "--threads" => {
+                out.parallel = match parse_value::<u32>(&flag, args.next())? {
+                    1 => false,
+                    2 => true,
+                    n => {
+                        return Err(format!(
+                            "--threads {n}: use 1 or 2 (a gradient has two halves)"
+                        ))
+                    }
+                }
+            }
             other => return Err(format!("unknown option '{other}'")),
         }
     }
@@ -141,6 +156,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
     let mut trainer = Trainer::new(args.config.clone()).map_err(|e| e.to_string())?;
     trainer.set_eval_every(args.eval_every);
     trainer.set_track_progress(args.progress);
+    trainer.set_parallel(args.parallel);
     let start = Instant::now();
     let mut last_report = start;
     let mut diverged = None;
