@@ -1,7 +1,8 @@
 //! Native training speed of the default config on one thread.
 //!
 //! `cargo bench --bench step` prints steps/s (median of 5 windows of 200 steps, after a
-//! warm-up) and, for scale, the GFLOP/s of one read-out-sized matrix product. The full
+//! warm-up) on one thread and on two, and, for scale, the GFLOP/s of the three
+//! read-out-sized matrix products. The full
 //! step is ≈ 215 MFLOP (three 2823×128·128×97-sized products plus small ones).
 
 use grokking::{Config, Trainer};
@@ -14,8 +15,11 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-fn main() {
+/// Steps/s of the default config, median of 5 windows of 200 steps after 50 warm-up
+/// steps, with the two halves of each gradient on one thread or two.
+fn steps_per_second(parallel: bool) -> (f64, Vec<f64>) {
     let mut trainer = Trainer::new(Config::default()).expect("default config is valid");
+    trainer.set_parallel(parallel);
     trainer.run(50).expect("no divergence");
     let rates: Vec<f64> = (0..5)
         .map(|_| {
@@ -24,6 +28,12 @@ fn main() {
             200.0 / start.elapsed().as_secs_f64()
         })
         .collect();
+    (median(rates.clone()), rates)
+}
+
+fn main() {
+    let (one, rates) = steps_per_second(false);
+    let (two, _) = steps_per_second(true);
 
     // The three read-out-sized products of a step, in the layouts the step uses.
     let (n, h, p) = (2823, 128, 97);
@@ -70,6 +80,7 @@ fn main() {
         "  all windows: {:?}",
         rates.iter().map(|r| r.round()).collect::<Vec<_>>()
     );
+    println!("default config, two threads (one half of each gradient each): {two:.1} steps/s");
     for (name, gflops) in gemm {
         println!("  {name:<16} {gflops:5.1} GFLOP/s ({n}×{h}×{p}, median of 5)");
     }
