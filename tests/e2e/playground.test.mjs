@@ -232,3 +232,19 @@ test('the page fits a phone screen, with crisp canvases', { timeout: 60_000 }, a
   await screenshot(page, 'playground-phone');
   await finish(opened);
 });
+
+test('the page loads the relaxed-SIMD build where the browser has relaxed SIMD', { timeout: 60_000 }, async () => {
+  const opened = await open('?p=23&autoplay=0');
+  const { page } = opened;
+  await waitForMetric(page, (m) => m.state === 'idle' || m.state === 'paused', 30_000);
+  await page.click('#step');
+  await waitForMetric(page, (m) => m.step >= 1, 30_000);
+  const relaxed = await page.evaluate(async () => (await import('./www/wasm.js')).relaxedSimd);
+  assert.equal(relaxed, true, 'Chromium validates relaxed-SIMD code');
+  // The page's own fetches (the worker picks its build with the same wasmUrl()).
+  const wasm = await page.evaluate(() =>
+    performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')),
+  );
+  assert.deepEqual(wasm, ['/www/pkg/grokking_relaxed_bg.wasm']);
+  await finish(opened);
+});
