@@ -1,4 +1,4 @@
-//! Native training speed of the default config on one thread.
+//! Native training speed of the default config.
 //!
 //! `cargo bench --bench step` prints steps/s (median of 5 windows of 200 steps, after a
 //! warm-up) on one thread and on two, and, for scale, the GFLOP/s of the three
@@ -72,10 +72,7 @@ fn main() {
     ];
 
     println!("default config, one thread:");
-    println!(
-        "  steps/s (median of 5 × 200 steps): {:.1}",
-        median(rates.clone())
-    );
+    println!("  steps/s (median of 5 × 200 steps): {one:.1}");
     println!(
         "  all windows: {:?}",
         rates.iter().map(|r| r.round()).collect::<Vec<_>>()

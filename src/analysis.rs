@@ -94,9 +94,7 @@ pub fn spectrum(embed: &Array2<f32>) -> Spectrum {
 /// [`KEY_SHARE`] of the non-constant total, strongest first. `energy[0]` (the constant)
 /// is ignored.
 pub fn key_frequencies(energy: &[f64]) -> Vec<usize> {
-    let mut order: Vec<usize> = (1..energy.len()).collect();
-    // Stable sort with the index as tie-break keeps the result deterministic.
-    order.sort_by(|&i, &j| energy[j].total_cmp(&energy[i]).then(i.cmp(&j)));
+    let order = ranked_frequencies(energy);
     let total: f64 = energy.iter().skip(1).sum();
     let mut keys = Vec::new();
     let mut acc = 0.0;
@@ -108,6 +106,14 @@ pub fn key_frequencies(energy: &[f64]) -> Vec<usize> {
         keys.push(k);
     }
     keys
+}
+
+/// The non-constant frequencies k ≥ 1, strongest first; ties go to the smaller k, so the
+/// order is deterministic.
+pub fn ranked_frequencies(energy: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (1..energy.len()).collect();
+    order.sort_by(|&i, &j| energy[j].total_cmp(&energy[i]).then(i.cmp(&j)));
+    order
 }
 
 /// Gini coefficient of non-negative values: 0 when all are equal, approaching 1 when one

@@ -382,22 +382,9 @@ impl History {
     }
 }
 
-/// Train and test metrics at the current parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    /// Updates taken.
-    pub step: u64,
-    /// Training-set loss and accuracy.
-    pub train_loss: f64,
-    /// Fraction of training pairs right.
-    pub train_acc: f64,
-    /// Test-set loss.
-    pub test_loss: f64,
-    /// Fraction of test pairs right.
-    pub test_acc: f64,
-    /// Parameter norm.
-    pub weight_norm: f64,
-}
+/// Train and test metrics at the current parameters: the same fields as a history
+/// [`Point`], measured now rather than recorded.
+pub type Metrics = Point;
 
 /// Number of parts the training batch is split into for the gradient. Always two, on
 /// every platform and whatever the number of threads: the gradient is the sum of the two
