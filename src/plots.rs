@@ -1,6 +1,6 @@
 //! The article's figures, drawn with [plotters].
 //!
-//! Five figures, one function each:
+//! Seven figures, one function each:
 //! - [`draw_accuracy`]: train and test accuracy over a log-step axis, with markers where
 //!   the run memorised its training set and where it grokked, and lines where the reader
 //!   changed the learning rate or weight decay mid-run;
@@ -9,7 +9,11 @@
 //!   falls as weight decay lets the general solution win;
 //! - [`draw_circle`]: the tokens projected onto one Fourier frequency of the embedding
 //!   (see [`crate::analysis::circle`]): a cloud before grokking, a numbered ring after;
-//! - [`draw_spectrum`]: the embedding's energy per frequency, key frequencies highlighted.
+//! - [`draw_spectrum`]: the embedding's energy per frequency, key frequencies highlighted;
+//! - [`draw_progress`]: the hidden-progress measures (restricted and excluded loss, Gini
+//!   coefficient, key share) over the log-step axis, with the same markers;
+//! - [`draw_phase_diagram`]: weight decay × training fraction, each cell coloured and
+//!   labelled by its phase (see [`crate::sweep`]), with a [`PhaseLayout`] for hit-testing.
 //!
 //! Every function is generic over plotters' [`DrawingBackend`]: the tests draw into an SVG
 //! string natively, the page draws into a `<canvas>` through `plotters-canvas` with the
@@ -29,8 +33,9 @@
 //! Colours are the colour-blind-safe Okabe–Ito palette; the constants below are public so
 //! that the page's CSS (legends in HTML, slider accents) can match them exactly.
 
-use crate::analysis::Spectrum;
-use crate::train::{Config, Event, History, Point, GROKKED, MEMORISED};
+use crate::analysis::{Progress, Spectrum};
+use crate::sweep::Phase;
+use crate::train::{Config, Event, History, Point, ProgressPoint, GROKKED, MEMORISED};
 use plotters::coord::ranged1d::{AsRangedCoord, BoldPoints, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -1366,5 +1371,454 @@ pub fn draw_spectrum<DB: DrawingBackend>(
         let right = chart.backend_coord(&(x_hi, 0.0)).0 - base.0;
         area.draw_text(&format!("Gini {:.2}", spectrum.gini), &style, (right, cy))?;
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Hidden progress
+
+/// Restricted loss: Okabe–Ito bluish green (the [`NORM_COLOR`]), solid.
+pub const RESTRICTED_COLOR: RGBColor = NORM_COLOR;
+/// Excluded loss: Okabe–Ito reddish purple, `#CC79A7`, dashed.
+pub const EXCLUDED_COLOR: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+/// Gini coefficient: Okabe–Ito blue (the [`TRAIN_COLOR`]), solid.
+pub const GINI_COLOR: RGBColor = TRAIN_COLOR;
+/// Share of the embedding's energy on the key frequencies: Okabe–Ito orange, `#E69F00`,
+/// dashed.
+pub const KEY_SHARE_COLOR: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+
+/// A curve over progress points: consecutive finite values form a segment; a missing
+/// (`None`) or non-finite value breaks the line.
+fn progress_segments(
+    progress: &[ProgressPoint],
+    value: impl Fn(&ProgressPoint) -> Option<f64>,
+) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current = Vec::new();
+    for pt in progress {
+        match value(pt).filter(|y| y.is_finite()) {
+            Some(y) => current.push((step_x(pt.step), y)),
+            None => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The hidden-progress measures of one run (Nanda et al. 2023) against the log step axis,
+/// with the run's "memorised" and "grokked" markers and event lines as in
+/// [`draw_accuracy`] (`run` supplies them and the extent of the step axis).
+///
+/// With `with_losses` (operations that have the measures, see
+/// [`crate::analysis::answer_variable`]) the area is split: on top, the restricted loss
+/// (solid green: logits kept only along the key frequencies, on all pairs) and the
+/// excluded loss (dashed purple: key frequencies removed, on the training pairs), log y;
+/// below, a smaller chart of the Gini coefficient of the embedding's per-frequency norms
+/// (solid blue) and the share of its energy on the key frequencies (dashed orange), both
+/// 0…1. Without, the whole area is the Gini/key-share chart.
+pub fn draw_progress<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    run: &RunCurves,
+    progress: &[ProgressPoint],
+    with_losses: bool,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let runs = std::slice::from_ref(run);
+    let concentration = |area: &DrawingArea<DB, Shift>| {
+        let fmt = |v: &f64| format_number(*v);
+        let curves = vec![
+            Curve {
+                segments: progress_segments(progress, |p| Some(p.gini)),
+                color: GINI_COLOR,
+                dash: Dash::Solid,
+            },
+            Curve {
+                segments: progress_segments(progress, |p| Some(p.key_share)),
+                color: KEY_SHARE_COLOR,
+                dash: Dash::Dashed,
+            },
+        ];
+        let legend = vec![
+            LegendEntry {
+                text: "Gini coefficient".into(),
+                color: GINI_COLOR,
+                dash: Dash::Solid,
+                group: 0,
+            },
+            LegendEntry {
+                text: "key share".into(),
+                color: KEY_SHARE_COLOR,
+                dash: Dash::Dashed,
+                group: 0,
+            },
+        ];
+        let spec = StepChart {
+            y_desc: "Gini, share",
+            y_range: (-0.02, 1.02),
+            y_fmt: &fmt,
+            y_minor: false,
+            curves,
+            legend,
+        };
+        draw_step_chart(area, runs, theme, spec, -0.02..1.02)
+    };
+    if !with_losses {
+        return concentration(area);
+    }
+    let (_, h) = area.dim_in_pixel();
+    let (top, bottom) = area.split_vertically((h as f64 * 0.58).round() as i32);
+
+    let measure = |f: fn(&Progress) -> f64| move |p: &ProgressPoint| p.measures.as_ref().map(f);
+    let clamp = |v: f64| if v.is_finite() { v.max(MIN_LOSS) } else { v };
+    let restricted = measure(|m| m.restricted_loss);
+    let excluded = measure(|m| m.excluded_loss);
+    let values = progress
+        .iter()
+        .flat_map(|p| [restricted(p), excluded(p)])
+        .flatten();
+    let (lo, hi) = log_range(values, MIN_LOSS, (0.01, 10.0));
+    let fmt = |v: &f64| format_log_tick(*v);
+    let curves = vec![
+        Curve {
+            segments: progress_segments(progress, |p| restricted(p).map(clamp)),
+            color: RESTRICTED_COLOR,
+            dash: Dash::Solid,
+        },
+        Curve {
+            segments: progress_segments(progress, |p| excluded(p).map(clamp)),
+            color: EXCLUDED_COLOR,
+            dash: Dash::Dashed,
+        },
+    ];
+    let legend = vec![
+        LegendEntry {
+            text: "restricted loss (all pairs)".into(),
+            color: RESTRICTED_COLOR,
+            dash: Dash::Solid,
+            group: 0,
+        },
+        LegendEntry {
+            text: "excluded loss (train pairs)".into(),
+            color: EXCLUDED_COLOR,
+            dash: Dash::Dashed,
+            group: 0,
+        },
+    ];
+    let spec = StepChart {
+        y_desc: "loss",
+        y_range: (lo, hi),
+        y_fmt: &fmt,
+        y_minor: true,
+        curves,
+        legend,
+    };
+    draw_step_chart(&top, runs, theme, spec, (lo..hi).log_scale())?;
+    concentration(&bottom)
+}
+
+// ---------------------------------------------------------------------------------------
+// The phase diagram
+
+/// Cells of runs that never fit the training set: Okabe–Ito reddish purple, `#CC79A7`.
+pub const CONFUSION_COLOR: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
+/// Memorisation (fits, never generalises): Okabe–Ito orange, `#E69F00`.
+pub const MEMORISATION_COLOR: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
+/// Grokking (generalises long after fitting): Okabe–Ito sky blue, `#56B4E9`.
+pub const GROKKING_COLOR: RGBColor = RGBColor(0x56, 0xB4, 0xE9);
+/// Comprehension (fits and generalises together): Okabe–Ito bluish green, `#009E73`.
+pub const COMPREHENSION_COLOR: RGBColor = RGBColor(0x00, 0x9E, 0x73);
+
+/// The fill of a phase's cells. Text on them is always near-black (`#111111`), which
+/// reads on all four.
+pub fn phase_color(phase: Phase) -> RGBColor {
+    match phase {
+        Phase::Confusion => CONFUSION_COLOR,
+        Phase::Memorisation => MEMORISATION_COLOR,
+        Phase::Grokking => GROKKING_COLOR,
+        Phase::Comprehension => COMPREHENSION_COLOR,
+    }
+}
+
+/// The short label written in a cell, so that colour is never the only cue.
+pub fn phase_abbrev(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Confusion => "conf",
+        Phase::Memorisation => "mem",
+        Phase::Grokking => "grok",
+        Phase::Comprehension => "comp",
+    }
+}
+
+/// The state of one cell of a phase diagram being computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PhaseCell {
+    /// Not started.
+    #[default]
+    Pending,
+    /// Being trained now.
+    Running,
+    /// Finished and classified; `gen` is the step at which it generalised, if it did.
+    Done { phase: Phase, gen: Option<u64> },
+}
+
+/// A grid of weight decay (rows) × training fraction (columns); `cells` in the row-major
+/// order of [`crate::sweep::grid`] (weight decay outer): cell `i_wd * fracs.len() + i_frac`.
+#[derive(Clone, Copy, Debug)]
+pub struct PhaseGrid<'a> {
+    /// Weight decays, increasing (drawn bottom to top).
+    pub wds: &'a [f64],
+    /// Training fractions, increasing (drawn left to right).
+    pub fracs: &'a [f64],
+    /// The cells.
+    pub cells: &'a [PhaseCell],
+}
+
+/// Where the cells of a phase diagram lie in the figure (pixels from its top-left): so the
+/// page can tell which cell was clicked. It depends only on the figure's size, the theme
+/// and the grid's shape, never on measured text, so drawing and hit-testing agree exactly.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhaseLayout {
+    /// Left edge of the grid.
+    pub left: f64,
+    /// Top edge of the grid.
+    pub top: f64,
+    /// Width of one cell.
+    pub cell_w: f64,
+    /// Height of one cell.
+    pub cell_h: f64,
+    /// Number of weight decays (rows) and fractions (columns).
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+}
+
+impl PhaseLayout {
+    /// Below this width (CSS pixels) the legend takes two rows.
+    const NARROW: f64 = 520.0;
+
+    /// The layout of a `rows × cols` grid in a `w × h` figure; `None` when it is too small.
+    pub fn new(w: u32, h: u32, rows: usize, cols: usize, theme: &Theme) -> Option<PhaseLayout> {
+        let s = theme.s();
+        let left = 92.0 * s; // wd tick labels and the rotated description
+                             // The legend strip: one row, or two on a narrow figure (a phone).
+        let top = if (w as f64) < Self::NARROW * s {
+            62.0 * s
+        } else {
+            40.0 * s
+        };
+        let bottom = 50.0 * s; // frac tick labels and the description
+        let right = 12.0 * s;
+        let gw = w as f64 - left - right;
+        let gh = h as f64 - top - bottom;
+        if rows == 0 || cols == 0 || gw < 40.0 * s || gh < 30.0 * s {
+            return None;
+        }
+        Some(PhaseLayout {
+            left,
+            top,
+            cell_w: gw / cols as f64,
+            cell_h: gh / rows as f64,
+            rows,
+            cols,
+        })
+    }
+
+    /// The index of the cell (in grid order) under the point (x, y), if any. Row 0 (the
+    /// first weight decay) is at the bottom.
+    pub fn cell_at(&self, x: f64, y: f64) -> Option<usize> {
+        let c = ((x - self.left) / self.cell_w).floor();
+        let r = ((y - self.top) / self.cell_h).floor();
+        if !(c >= 0.0 && r >= 0.0 && (c as usize) < self.cols && (r as usize) < self.rows) {
+            return None;
+        }
+        let row = self.rows - 1 - r as usize;
+        Some(row * self.cols + c as usize)
+    }
+
+    /// The pixel rectangle of cell (row, col): (x0, y0, x1, y1).
+    fn rect(&self, row: usize, col: usize) -> (i32, i32, i32, i32) {
+        let r = (self.rows - 1 - row) as f64;
+        let x0 = self.left + col as f64 * self.cell_w;
+        let y0 = self.top + r * self.cell_h;
+        (
+            x0.round() as i32,
+            y0.round() as i32,
+            (x0 + self.cell_w).round() as i32,
+            (y0 + self.cell_h).round() as i32,
+        )
+    }
+}
+
+/// A phase diagram: one square per (weight decay, training fraction), filled with its
+/// phase's colour and labelled with its abbreviation ("conf", "mem", "grok", "comp") and,
+/// where it generalised, the step (e.g. "@850"), so colour is never the only cue. Pending
+/// cells are empty outlines; running cells are shaded with "…". A legend strip above names
+/// the phases; weight decay runs up the left (0 at the bottom), training fraction along
+/// the bottom. Cells sit where [`PhaseLayout::new`] puts them.
+pub fn draw_phase_diagram<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    grid: &PhaseGrid,
+    theme: &Theme,
+) -> DrawResult<DB> {
+    let pal = theme.palette();
+    area.fill(&pal.background)?;
+    let (w, h) = area.dim_in_pixel();
+    let (rows, cols) = (grid.wds.len(), grid.fracs.len());
+    let Some(layout) = PhaseLayout::new(w, h, rows, cols, theme) else {
+        return Ok(());
+    };
+    let text = theme.font(theme.text_size(), pal.text);
+    let tick = theme.font(theme.tick_size(), pal.muted);
+    let gap = theme.px(6.0);
+    let ink = RGBColor(0x11, 0x11, 0x11);
+
+    // Legend strip: one row, or two rows of two on a narrow figure.
+    let sw = theme.px(12.0);
+    let narrow = (w as f64) < PhaseLayout::NARROW * theme.s();
+    let half = ((w as f64 - layout.left) / 2.0).max(0.0) as i32;
+    let mut x = layout.left as i32;
+    for (i, phase) in [
+        Phase::Confusion,
+        Phase::Memorisation,
+        Phase::Grokking,
+        Phase::Comprehension,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let name = phase.name();
+        let tw = text_width(area, name, &text)?;
+        let (lx, cy) = if narrow {
+            (
+                layout.left as i32 + (i as i32 % 2) * half,
+                theme.px(18.0) + (i as i32 / 2) * theme.px(22.0),
+            )
+        } else {
+            (x, theme.px(18.0))
+        };
+        area.draw(&Rectangle::new(
+            [(lx, cy - sw / 2), (lx + sw, cy + sw / 2)],
+            phase_color(phase).filled(),
+        ))?;
+        let style = text.pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw_text(name, &style, (lx + sw + gap, cy))?;
+        x += sw + gap + tw + 3 * gap;
+    }
+
+    // Cells.
+    let cells_len = grid.cells.len();
+    let fits = |s: &str, style: &TextStyle, room: i32| -> Result<bool, _> {
+        Ok::<bool, DrawingAreaErrorKind<DB::ErrorType>>(text_width(area, s, style)? + 4 <= room)
+    };
+    let label = theme.font(theme.note_size(), ink);
+    // Line spacing from the font size, not a measured height (plotters' native estimate
+    // of a text's height is too small, and the canvas and SVG should agree).
+    let note_h = (theme.note_size() * 1.25).round() as i32;
+    for row in 0..rows {
+        for col in 0..cols {
+            let i = row * cols + col;
+            let cell = if i < cells_len {
+                grid.cells[i]
+            } else {
+                PhaseCell::Pending
+            };
+            let (x0, y0, x1, y1) = layout.rect(row, col);
+            let inner = [(x0 + 1, y0 + 1), (x1 - 1, y1 - 1)];
+            let (cx, cy) = ((x0 + x1) / 2, (y0 + y1) / 2);
+            let room = x1 - x0 - 2;
+            match cell {
+                PhaseCell::Pending => {
+                    area.draw(&Rectangle::new(
+                        inner,
+                        ShapeStyle::from(pal.bar).stroke_width(theme.stroke(1.0)),
+                    ))?;
+                }
+                PhaseCell::Running => {
+                    area.draw(&Rectangle::new(inner, pal.grid.filled()))?;
+                    let style = theme
+                        .font(theme.note_size(), pal.text)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    area.draw_text("…", &style, (cx, cy))?;
+                }
+                PhaseCell::Done { phase, gen } => {
+                    area.draw(&Rectangle::new(inner, phase_color(phase).filled()))?;
+                    let name = phase_abbrev(phase);
+                    let step = gen.map(|g| format!("@{}", format_step(g as f64)));
+                    let two_lines = step.is_some() && (y1 - y0) >= 2 * note_h + theme.px(4.0);
+                    if fits(name, &label, room)? {
+                        let style = label.pos(Pos::new(HPos::Center, VPos::Center));
+                        let y = if two_lines { cy - note_h / 2 } else { cy };
+                        area.draw_text(name, &style, (cx, y))?;
+                    }
+                    if let (true, Some(step)) = (two_lines, step) {
+                        if fits(&step, &label, room)? {
+                            let style = label.pos(Pos::new(HPos::Center, VPos::Center));
+                            area.draw_text(&step, &style, (cx, cy + note_h / 2 + 1))?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Axes: tick labels at cell centres, descriptions.
+    let grid_left = layout.left as i32;
+    let grid_bottom = (layout.top + rows as f64 * layout.cell_h).round() as i32;
+    let grid_right = (layout.left + cols as f64 * layout.cell_w).round() as i32;
+    let (_, tick_h) = measure(area, "0", &tick)?;
+    let every = |room: f64, need: f64| ((need / room.max(1.0)).ceil() as usize).max(1);
+    let row_step = every(layout.cell_h, tick_h as f64 * 1.2);
+    for (row, &wd) in grid.wds.iter().enumerate() {
+        if row % row_step != 0 {
+            continue;
+        }
+        let (_, y0, _, y1) = layout.rect(row, 0);
+        let style = tick.pos(Pos::new(HPos::Right, VPos::Center));
+        area.draw_text(&format_number(wd), &style, (grid_left - gap, (y0 + y1) / 2))?;
+    }
+    let widest = grid
+        .fracs
+        .iter()
+        .map(|&f| text_width(area, &format_number(f), &tick))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    let col_step = every(layout.cell_w, widest as f64 + gap as f64);
+    for (col, &frac) in grid.fracs.iter().enumerate() {
+        if col % col_step != 0 {
+            continue;
+        }
+        let (x0, _, x1, _) = layout.rect(0, col);
+        let style = tick.pos(Pos::new(HPos::Center, VPos::Top));
+        area.draw_text(
+            &format_number(frac),
+            &style,
+            ((x0 + x1) / 2, grid_bottom + gap),
+        )?;
+    }
+    let desc = text.pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw_text(
+        "training fraction",
+        &desc,
+        (
+            (grid_left + grid_right) / 2,
+            grid_bottom + gap + tick_h + gap,
+        ),
+    )?;
+    let rotated = text
+        .transform(FontTransform::Rotate270)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    area.draw_text(
+        "weight decay",
+        &rotated,
+        (theme.px(8.0), (layout.top as i32 + grid_bottom) / 2),
+    )?;
     Ok(())
 }

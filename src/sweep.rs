@@ -86,18 +86,30 @@ pub struct Cell {
 pub fn run_cell(config: &Config, budget: u64) -> Result<Cell, ConfigError> {
     let mut trainer = Trainer::new(config.clone())?;
     let mut diverged = false;
-    while trainer.step_count() < budget && trainer.grokked_at().is_none() {
+    while !cell_finished(&trainer, budget) {
         if trainer.step().is_err() {
             diverged = true;
             break;
         }
     }
+    Ok(cell_of(&trainer, diverged))
+}
+
+/// Whether a cell's run is over: the budget is spent or the run has generalised (the stop
+/// rule of [`run_cell`], shared with the page's time-sliced runner in `web`).
+pub fn cell_finished(trainer: &Trainer, budget: u64) -> bool {
+    trainer.step_count() >= budget || trainer.grokked_at().is_some()
+}
+
+/// The outcome of a finished (or diverged) run as a classified [`Cell`].
+pub fn cell_of(trainer: &Trainer, diverged: bool) -> Cell {
+    let config = trainer.config();
     let test_acc = trainer
         .history()
         .points
         .last()
         .map_or(0.0, |pt| pt.test_acc);
-    Ok(Cell {
+    Cell {
         wd: config.wd,
         frac: config.frac,
         seed: config.seed,
@@ -107,7 +119,7 @@ pub fn run_cell(config: &Config, budget: u64) -> Result<Cell, ConfigError> {
         test_acc,
         phase: Phase::classify(trainer.memorised_at(), trainer.grokked_at()),
         diverged,
-    })
+    }
 }
 
 /// The configs of a grid, in row-major order (weight decay outer, fraction, seed inner).

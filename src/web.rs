@@ -1,6 +1,6 @@
 //! The WebAssembly face of the crate: the only module that knows about JavaScript.
 //!
-//! Two exported types, in the style of rustwasm's Game of Life (a plain `impl` for the
+//! Four exported types, in the style of rustwasm's Game of Life (a plain `impl` for the
 //! Rust side and the tests, a `#[wasm_bindgen] impl` for the surface JS sees):
 //!
 //! - [`Session`] lives in the training Web Worker (`www/worker.js`). It owns a
@@ -9,18 +9,26 @@
 //!   metrics, the embedding's Fourier spectrum and the circles of its three strongest
 //!   frequencies. Snapshots are small plain JS objects, copied out of wasm memory, so the
 //!   worker can post them to the page as they are.
+//!   With progress tracking on, snapshots also carry the new hidden-progress points; on
+//!   request it computes the key-frequency ablations ([`Session::ablate`]) and answers
+//!   "what is a ∘ b?" ([`Session::predict`]) at exactly the current step.
 //! - [`Figures`] lives on the page's main thread. It accumulates the snapshots the worker
 //!   posts and draws the figures onto canvases with plotters-canvas, using the drawing
 //!   functions of [`crate::plots`].
+//! - [`CellRun`] lives in the phase-diagram workers (`www/phase-worker.js`): one cell of a
+//!   weight decay × training fraction grid, trained in slices with the stop rule and
+//!   classification of [`crate::sweep`]; [`PhaseFigure`] holds the grid on the page and
+//!   draws it.
 //!
 //! JS owns the clock (it decides how many steps to take and when to draw); Rust owns the
 //! state. Errors cross the boundary as `JsError`s carrying the readable `Display` message
 //! of [`ConfigError`](crate::ConfigError) or [`TrainError`](crate::TrainError).
 
-use crate::analysis::{self, Spectrum};
-use crate::plots::{self, RunCurves, Theme};
-use crate::task::{primes_between, Op};
-use crate::train::{Config, Event, Metrics, Point, Trainer};
+use crate::analysis::{self, Progress, Spectrum};
+use crate::plots::{self, PhaseCell, PhaseGrid, PhaseLayout, RunCurves, Theme};
+use crate::sweep::{self, Cell};
+use crate::task::{primes_between, Op, Pair};
+use crate::train::{Config, Event, Metrics, Point, ProgressPoint, Trainer};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
 use plotters_canvas::CanvasBackend;
@@ -147,7 +155,65 @@ pub struct Snapshot {
     pub spectrum: Option<Spectrum>,
     /// Circles of the strongest frequencies, strongest first (empty once diverged).
     pub circles: Vec<Circle>,
+    /// Index of `progress[0]` in the run's progress measures.
+    pub progress_from: usize,
+    /// New hidden-progress measures (only when tracked, see [`Session::set_track_progress`]).
+    pub progress: Vec<ProgressPoint>,
+    /// Whether the operation has restricted/excluded losses at all (addition and
+    /// subtraction; see [`analysis::answer_variable`]): otherwise only the Gini
+    /// coefficient and the key share are measured.
+    pub has_measures: bool,
 }
+
+/// The network with its key frequencies kept only or removed, beside the real one, at
+/// exactly one step (see [`Session::ablate`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Ablation {
+    /// The step measured.
+    pub step: u64,
+    /// The real network's train accuracy.
+    pub train_acc: f64,
+    /// The real network's test accuracy.
+    pub test_acc: f64,
+    /// The key frequencies used (the embedding's now), strongest first.
+    pub keys: Vec<usize>,
+    /// Their share of the embedding's non-constant energy.
+    pub key_share: f64,
+    /// The ablated networks' losses and accuracies; `None` for operations without a
+    /// Fourier answer variable.
+    pub measures: Option<Progress>,
+}
+
+/// One of the network's answers to "what is a ∘ b?".
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guess {
+    /// The answer class (0..p).
+    pub answer: u32,
+    /// Its softmax probability.
+    pub prob: f64,
+}
+
+/// What the network says about one pair (see [`Session::ask`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The step of the network asked.
+    pub step: u64,
+    /// The pair.
+    pub a: u32,
+    /// The pair's second number.
+    pub b: u32,
+    /// The true answer (a ∘ b) mod p.
+    pub truth: u32,
+    /// Whether the pair is one of the training pairs (seen in training) or a test pair.
+    pub in_train: bool,
+    /// The most probable answers, most probable first.
+    pub top: Vec<Guess>,
+    /// The probability of every answer 0..p (sums to 1).
+    pub probs: Vec<f64>,
+}
+
+/// How many answers [`Session::ask`] lists.
+pub const TOP_GUESSES: usize = 5;
 
 /// A training run owned by the worker.
 #[wasm_bindgen]
@@ -162,6 +228,8 @@ pub struct Session {
     /// Metrics measured at the current step, kept until the next update (a pause right
     /// after a snapshot should not measure twice).
     measured: Option<Metrics>,
+    /// Progress points already handed out.
+    progress_sent: usize,
 }
 
 /// The Rust-side surface (also what tests/web.rs exercises without JS values).
@@ -174,6 +242,66 @@ impl Session {
             events_sent: 0,
             last_event_sent: None,
             measured: None,
+            progress_sent: 0,
+        })
+    }
+
+    /// The network with its key frequencies kept only and removed, at the current step:
+    /// one forward pass over all p² pairs plus the real network's metrics (cached).
+    pub fn ablation(&mut self) -> Ablation {
+        let metrics = self.measure();
+        let point = self.trainer.progress();
+        Ablation {
+            step: self.trainer.step_count(),
+            train_acc: metrics.train_acc,
+            test_acc: metrics.test_acc,
+            keys: point.keys,
+            key_share: point.key_share,
+            measures: point.measures,
+        }
+    }
+
+    /// The network's answer to (a, b): softmax probabilities of every class (computed in
+    /// f64 from the logits, stably), the [`TOP_GUESSES`] most probable, the truth and
+    /// whether the pair was trained on. Errors name the problem for the page to show.
+    pub fn prediction(&mut self, a: u32, b: u32) -> Result<Prediction, String> {
+        let config = self.trainer.config().clone();
+        let p = config.p;
+        if a >= p || b >= p {
+            return Err(format!("a and b must be whole numbers from 0 to {}", p - 1));
+        }
+        if !config.op.admits(a, b) {
+            return Err(format!("{} is not defined for b = 0", config.op.formula()));
+        }
+        let truth = config.op.apply(a, b, p);
+        let logits = self.trainer.logits(&[Pair { a, b, label: truth }]);
+        let row: Vec<f64> = logits.row(0).iter().map(|&z| z as f64).collect();
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let exps: Vec<f64> = row.iter().map(|&z| (z - max).exp()).collect();
+        let total: f64 = exps.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err("the network's outputs are not finite numbers (training diverged)".into());
+        }
+        let probs: Vec<f64> = exps.iter().map(|e| e / total).collect();
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        order.sort_by(|&i, &j| probs[j].total_cmp(&probs[i]).then(i.cmp(&j)));
+        let top = order
+            .into_iter()
+            .take(TOP_GUESSES)
+            .map(|c| Guess {
+                answer: c as u32,
+                prob: probs[c],
+            })
+            .collect();
+        let in_train = self.trainer.data().train_mask()[(a * p + b) as usize];
+        Ok(Prediction {
+            step: self.trainer.step_count(),
+            a,
+            b,
+            truth,
+            in_train,
+            top,
+            probs,
         })
     }
 
@@ -214,14 +342,7 @@ impl Session {
             return m;
         }
         match self.trainer.history().points.last() {
-            Some(pt) => Metrics {
-                step: pt.step,
-                train_loss: pt.train_loss,
-                train_acc: pt.train_acc,
-                test_loss: pt.test_loss,
-                test_acc: pt.test_acc,
-                weight_norm: pt.weight_norm,
-            },
+            Some(&pt) => pt,
             None => self.measure(),
         }
     }
@@ -251,6 +372,10 @@ impl Session {
         self.points_sent = history.points.len();
         self.events_sent = events.len();
         self.last_event_sent = events.last().copied();
+
+        let progress_from = self.progress_sent.min(history.progress.len());
+        let progress = history.progress[progress_from..].to_vec();
+        self.progress_sent = history.progress.len();
 
         let diverged_at = self.trainer.diverged_at();
         let (spectrum, circles) = if diverged_at.is_some() {
@@ -283,6 +408,9 @@ impl Session {
             diverged_at,
             spectrum,
             circles,
+            progress_from,
+            progress,
+            has_measures: analysis::answer_variable(config.op).is_some(),
         }
     }
 }
@@ -291,9 +419,7 @@ impl Session {
 /// energy, strongest first (ties broken by the smaller k, so the choice is deterministic).
 fn strongest(energy: &[f64], n: usize) -> Vec<(usize, f64)> {
     let total: f64 = energy.iter().skip(1).sum();
-    let mut order: Vec<usize> = (1..energy.len()).collect();
-    order.sort_by(|&i, &j| energy[j].total_cmp(&energy[i]).then(i.cmp(&j)));
-    order
+    analysis::ranked_frequencies(energy)
         .into_iter()
         .take(n)
         .map(|k| (k, if total > 0.0 { energy[k] / total } else { 0.0 }))
@@ -342,9 +468,194 @@ impl Session {
         to_js(self.trainer.config())
     }
 
-    /// The recorded history as CSV (header `step,train_loss,train_acc,…`).
+    /// The recorded history as CSV (header `step,train_loss,train_acc,…`; with progress
+    /// columns when tracked).
     pub fn history_csv(&self) -> String {
         self.trainer.history().to_csv()
+    }
+
+    /// Records the hidden-progress measures on the schedule of
+    /// [`crate::History::records_progress`] (about 30 a decade), so snapshots carry them.
+    pub fn set_track_progress(&mut self, on: bool) {
+        self.trainer.set_track_progress(on);
+    }
+
+    /// The ablations at exactly the current step, as a plain object (see [`Ablation`]):
+    /// `{step, train_acc, test_acc, keys, key_share, measures: {restricted_train_acc, …}}`.
+    pub fn ablate(&mut self) -> Result<JsValue, JsError> {
+        let ablation = self.ablation();
+        to_js(&ablation)
+    }
+
+    /// The network's answer to (a, b) as a plain object (see [`Prediction`]):
+    /// `{step, a, b, truth, in_train, top: [{answer, prob}], probs}`. Throws with a
+    /// readable message if a or b is out of range (or b = 0 for division).
+    pub fn predict(&mut self, a: u32, b: u32) -> Result<JsValue, JsError> {
+        let prediction = self.prediction(a, b).map_err(|e| JsError::new(&e))?;
+        to_js(&prediction)
+    }
+}
+
+/// One cell of a phase diagram, trained in time slices by a phase worker
+/// (`www/phase-worker.js`): the same run and stop rule as [`sweep::run_cell`] (stop at the
+/// budget or once generalised), classified by [`sweep::Phase::classify`], but taken a
+/// slice at a time so that Cancel is prompt.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct CellRun {
+    trainer: Trainer,
+    budget: u64,
+    diverged: bool,
+}
+
+/// The Rust-side surface.
+impl CellRun {
+    /// A fresh run of `config` with a budget of `budget` steps.
+    pub fn with_config(config: Config, budget: u64) -> Result<CellRun, crate::ConfigError> {
+        Ok(CellRun {
+            trainer: Trainer::new(config)?,
+            budget,
+            diverged: false,
+        })
+    }
+
+    /// The outcome so far (final once [`CellRun::is_done`]).
+    pub fn outcome(&self) -> Cell {
+        sweep::cell_of(&self.trainer, self.diverged)
+    }
+
+    /// Whether the run is over (budget spent, generalised, or diverged).
+    pub fn is_done(&self) -> bool {
+        self.diverged || sweep::cell_finished(&self.trainer, self.budget)
+    }
+}
+
+/// The surface the phase workers call.
+#[wasm_bindgen]
+impl CellRun {
+    /// Validates `config` (a plain object, as for [`Session::new`]) and starts the cell.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, budget: u32) -> Result<CellRun, JsError> {
+        Ok(CellRun::with_config(
+            parse_config(config)?,
+            u64::from(budget),
+        )?)
+    }
+
+    /// Takes up to `max_steps` more steps (fewer if the run ends); returns whether it is
+    /// over. A divergence ends the run (it is then classified like any other).
+    pub fn run(&mut self, max_steps: u32) -> bool {
+        for _ in 0..max_steps {
+            if self.is_done() {
+                break;
+            }
+            if self.trainer.step().is_err() {
+                self.diverged = true;
+            }
+        }
+        self.is_done()
+    }
+
+    /// Steps taken so far.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> f64 {
+        self.trainer.step_count() as f64
+    }
+
+    /// Whether the run is over.
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.is_done()
+    }
+
+    /// The classified outcome, as a plain object (see [`Cell`]): `{wd, frac, seed,
+    /// steps_to_train_99, steps_to_test_95, steps, test_acc, phase, diverged}`, `phase`
+    /// one of "confusion", "memorisation", "grokking", "comprehension".
+    pub fn cell(&self) -> Result<JsValue, JsError> {
+        to_js(&self.outcome())
+    }
+}
+
+/// The page's phase diagram: the grid and the state of each cell, drawn on demand.
+#[wasm_bindgen]
+#[derive(Clone, Debug, Default)]
+pub struct PhaseFigure {
+    wds: Vec<f64>,
+    fracs: Vec<f64>,
+    cells: Vec<PhaseCell>,
+}
+
+/// The Rust-side surface.
+impl PhaseFigure {
+    /// The cells' states, in grid order.
+    pub fn cells(&self) -> &[PhaseCell] {
+        &self.cells
+    }
+
+    /// Records a finished cell.
+    pub fn set_outcome(&mut self, index: usize, cell: &Cell) {
+        if let Some(slot) = self.cells.get_mut(index) {
+            *slot = PhaseCell::Done {
+                phase: cell.phase,
+                gen: cell.steps_to_test_95,
+            };
+        }
+    }
+}
+
+/// The surface the page calls.
+#[wasm_bindgen]
+impl PhaseFigure {
+    /// An empty grid of `wds` (rows, bottom to top) × `fracs` (columns), all cells pending.
+    #[wasm_bindgen(constructor)]
+    pub fn new(wds: Vec<f64>, fracs: Vec<f64>) -> PhaseFigure {
+        let n = wds.len() * fracs.len();
+        PhaseFigure {
+            wds,
+            fracs,
+            cells: vec![PhaseCell::Pending; n],
+        }
+    }
+
+    /// Marks cell `index` (grid order: weight decay outer) as being trained.
+    pub fn set_running(&mut self, index: usize) {
+        if let Some(slot) = self.cells.get_mut(index) {
+            *slot = PhaseCell::Running;
+        }
+    }
+
+    /// Marks cell `index` as not started (after a Cancel).
+    pub fn set_pending(&mut self, index: usize) {
+        if let Some(slot) = self.cells.get_mut(index) {
+            *slot = PhaseCell::Pending;
+        }
+    }
+
+    /// Records cell `index`'s outcome, the object a phase worker got from
+    /// [`CellRun::cell`].
+    pub fn set_cell(&mut self, index: usize, cell: JsValue) -> Result<(), JsError> {
+        let cell: Cell = from_js(cell)?;
+        self.set_outcome(index, &cell);
+        Ok(())
+    }
+
+    /// Draws the diagram (see [`plots::draw_phase_diagram`]).
+    pub fn draw(&self, canvas: HtmlCanvasElement, scale: f64, dark: bool) -> Result<(), JsError> {
+        let grid = PhaseGrid {
+            wds: &self.wds,
+            fracs: &self.fracs,
+            cells: &self.cells,
+        };
+        Figures::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_phase_diagram(area, &grid, theme)
+        })
+    }
+
+    /// The cell under the canvas pixel (x, y) of a `width × height` canvas drawn at
+    /// `scale`, if any: what the reader clicked.
+    pub fn cell_at(&self, width: u32, height: u32, scale: f64, x: f64, y: f64) -> Option<usize> {
+        let theme = Theme { scale, dark: false };
+        PhaseLayout::new(width, height, self.wds.len(), self.fracs.len(), &theme)?.cell_at(x, y)
     }
 }
 
@@ -358,6 +669,8 @@ pub struct Figures {
     grokked_at: Option<u64>,
     spectrum: Option<Spectrum>,
     circles: Vec<Circle>,
+    progress: Vec<ProgressPoint>,
+    has_measures: bool,
 }
 
 /// The Rust-side surface.
@@ -370,6 +683,9 @@ impl Figures {
         self.events.extend(snapshot.events);
         self.memorised_at = snapshot.memorised_at;
         self.grokked_at = snapshot.grokked_at;
+        self.progress.truncate(snapshot.progress_from);
+        self.progress.extend(snapshot.progress);
+        self.has_measures = snapshot.has_measures;
         // A diverged run carries no spectrum: keep showing the last finite one.
         if let Some(spectrum) = snapshot.spectrum {
             self.spectrum = Some(spectrum);
@@ -385,6 +701,11 @@ impl Figures {
     /// The accumulated hyperparameter events.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// The accumulated hidden-progress measures.
+    pub fn progress(&self) -> &[ProgressPoint] {
+        &self.progress
     }
 
     /// The run as the curve plots take it.
@@ -472,6 +793,36 @@ impl Figures {
     #[wasm_bindgen(getter)]
     pub fn key_count(&self) -> usize {
         self.spectrum.as_ref().map_or(0, |s| s.keys.len())
+    }
+
+    /// Share of the non-constant energy held by the key frequencies (0..1), if known.
+    pub fn key_share(&self) -> Option<f64> {
+        self.spectrum.as_ref().map(|s| s.key_share)
+    }
+
+    /// Number of hidden-progress points held.
+    #[wasm_bindgen(getter)]
+    pub fn progress_count(&self) -> usize {
+        self.progress.len()
+    }
+
+    /// Whether the run's operation has restricted/excluded losses (addition, subtraction).
+    #[wasm_bindgen(getter)]
+    pub fn has_measures(&self) -> bool {
+        self.has_measures
+    }
+
+    /// The hidden-progress measures against the step (see [`plots::draw_progress`]).
+    pub fn draw_progress(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<(), JsError> {
+        let run = self.curves();
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_progress(area, &run, &self.progress, self.has_measures, theme)
+        })
     }
 
     /// Train and test accuracy against the step (log axis).

@@ -7,9 +7,13 @@
 
 use grokking::analysis::{self, Spectrum};
 use grokking::plots::{
-    self, css_hex, draw_accuracy, draw_circle, draw_loss, draw_spectrum, draw_weight_norm,
-    RunCurves, Theme, DARK, LIGHT, MARKER_COLOR, NORM_COLOR, TEST_COLOR, TRAIN_COLOR,
+    self, css_hex, draw_accuracy, draw_circle, draw_loss, draw_phase_diagram, draw_progress,
+    draw_spectrum, draw_weight_norm, PhaseCell, PhaseGrid, PhaseLayout, RunCurves, Theme,
+    COMPREHENSION_COLOR, CONFUSION_COLOR, DARK, EXCLUDED_COLOR, GINI_COLOR, GROKKING_COLOR,
+    KEY_SHARE_COLOR, LIGHT, MARKER_COLOR, MEMORISATION_COLOR, NORM_COLOR, RESTRICTED_COLOR,
+    TEST_COLOR, TRAIN_COLOR,
 };
+use grokking::sweep::Phase;
 use grokking::train::{Event, History, Point};
 use grokking::{Config, Trainer};
 use ndarray::Array2;
@@ -840,4 +844,220 @@ fn palette_matches_okabe_ito() {
     assert_eq!(plots::format_number(0.3), "0.3");
     assert_eq!(plots::format_number(1e-4), "1e-4");
     assert_eq!(plots::format_number(0.001), "0.001");
+}
+
+// ---------------------------------------------------------------------------------------
+// Hidden progress and the phase diagram
+
+/// A real run with progress tracking: p = 23, 90% of pairs, grokks within 400 steps.
+fn progress_run(op: grokking::Op) -> Trainer {
+    let mut trainer = Trainer::new(Config {
+        p: 23,
+        frac: 0.9,
+        op,
+        ..Config::default()
+    })
+    .expect("valid config");
+    trainer.set_track_progress(true);
+    trainer.run(400).expect("training does not diverge");
+    trainer
+}
+
+/// Polylines stroked in `color` (dashed curves are many short ones).
+fn strokes_in(svg: &str, color: RGBColor) -> usize {
+    let stroke = format!("stroke=\"{}\"", css_hex(color));
+    elements(svg, "polyline")
+        .filter(|e| e.contains(&stroke))
+        .count()
+}
+
+#[test]
+fn progress_figure_draws_measures_markers_and_concentration() {
+    let trainer = progress_run(grokking::Op::Add);
+    let history = trainer.history();
+    assert!(
+        history.progress.len() >= 10,
+        "progress measured on its schedule"
+    );
+    assert!(trainer.grokked_at().is_some(), "the run groks");
+    let run = RunCurves::from_history("", history);
+    let theme = Theme::default();
+    let svg = render("progress_add", (640, 480), |a| {
+        draw_progress(a, &run, &history.progress, true, &theme)
+    });
+    check_common(&svg, &theme);
+    for legend in [
+        "restricted loss (all pairs)",
+        "excluded loss (train pairs)",
+        "Gini coefficient",
+        "key share",
+    ] {
+        assert_eq!(count_text(&svg, legend), 1, "legend entry {legend}");
+    }
+    // Both panels share the step axis and carry the markers.
+    assert_eq!(count_text(&svg, "memorised"), 2);
+    assert_eq!(count_text(&svg, "grokked"), 2);
+    assert_eq!(count_text(&svg, "training step"), 2);
+    assert_eq!(
+        count_text(&svg, "loss"),
+        1 + 2,
+        "y axis and two legend entries"
+    );
+    assert!(
+        curves_in(&svg, RESTRICTED_COLOR, 8) >= 1,
+        "restricted loss curve"
+    );
+    assert!(curves_in(&svg, GINI_COLOR, 8) >= 1, "Gini curve");
+    // Dashed curves: many short strokes (and one legend swatch).
+    assert!(strokes_in(&svg, EXCLUDED_COLOR) > 5, "excluded loss curve");
+    assert!(strokes_in(&svg, KEY_SHARE_COLOR) > 5, "key share curve");
+    // A log loss axis with superscript or plain decade ticks, never NaN (checked above).
+
+    // Operations without the measures: the concentration chart alone.
+    let trainer = progress_run(grokking::Op::Mul);
+    let history = trainer.history();
+    assert!(history.progress.iter().all(|p| p.measures.is_none()));
+    let run = RunCurves::from_history("", history);
+    let svg = render("progress_mul", (640, 480), |a| {
+        draw_progress(a, &run, &history.progress, false, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(count_text(&svg, "restricted loss"), 0);
+    assert_eq!(count_text(&svg, "Gini coefficient"), 1);
+    assert_eq!(count_text(&svg, "training step"), 1);
+    assert!(curves_in(&svg, GINI_COLOR, 8) >= 1);
+
+    // No data yet, and tiny areas: empty axes or just the background, no panic.
+    let empty = History::default();
+    let run = RunCurves::from_history("", &empty);
+    let svg = render("progress_empty", (640, 480), |a| {
+        draw_progress(a, &run, &[], true, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(count_text(&svg, "training step"), 2);
+    for size in [(1, 1), (60, 40), (200, 120)] {
+        let svg = render("progress_tiny", size, |a| {
+            draw_progress(a, &run, &[], true, &theme)
+        });
+        check_common(&svg, &theme);
+    }
+}
+
+/// Filled rects in `color`.
+fn fills(svg: &str, color: RGBColor) -> usize {
+    let fill = format!("fill=\"{}\"", css_hex(color));
+    elements(svg, "rect").filter(|e| e.contains(&fill)).count()
+}
+
+#[test]
+fn phase_diagram_colours_labels_and_hit_tests_cells() {
+    let wds = [0.0, 1.0, 10.0];
+    let fracs = [0.3, 0.5, 0.7];
+    let done = |phase, gen| PhaseCell::Done { phase, gen };
+    // Row-major, weight decay outer (sweep::grid order).
+    let cells = [
+        done(Phase::Memorisation, None),
+        done(Phase::Memorisation, None),
+        done(Phase::Memorisation, None),
+        done(Phase::Grokking, Some(1250)),
+        done(Phase::Grokking, Some(300)),
+        done(Phase::Comprehension, Some(90)),
+        done(Phase::Confusion, None),
+        PhaseCell::Running,
+        PhaseCell::Pending,
+    ];
+    let grid = PhaseGrid {
+        wds: &wds,
+        fracs: &fracs,
+        cells: &cells,
+    };
+    for (name, theme) in [
+        ("phase", Theme::default()),
+        (
+            "phase_dark",
+            Theme {
+                scale: 1.0,
+                dark: true,
+            },
+        ),
+    ] {
+        let svg = render(name, (640, 480), |a| draw_phase_diagram(a, &grid, &theme));
+        check_common(&svg, &theme);
+        // Each phase: its cells plus one legend swatch.
+        assert_eq!(fills(&svg, MEMORISATION_COLOR), 3 + 1);
+        assert_eq!(fills(&svg, GROKKING_COLOR), 2 + 1);
+        assert_eq!(fills(&svg, COMPREHENSION_COLOR), 1 + 1);
+        assert_eq!(fills(&svg, CONFUSION_COLOR), 1 + 1);
+        let t = texts(&svg);
+        let n = |s: &str| t.iter().filter(|x| x.as_str() == s).count();
+        // Text labels, so colour is not the only cue.
+        assert_eq!(n("mem"), 3);
+        assert_eq!(n("grok"), 2);
+        assert_eq!(n("comp"), 1);
+        assert_eq!(n("conf"), 1);
+        assert_eq!(n("…"), 1, "the running cell");
+        assert_eq!(n("@1.25k"), 1, "the step at which it generalised");
+        for legend in ["confusion", "memorisation", "grokking", "comprehension"] {
+            assert_eq!(n(legend), 1, "legend {legend}");
+        }
+        for tick in ["0", "1", "10", "0.3", "0.5", "0.7"] {
+            assert_eq!(n(tick), 1, "tick {tick}");
+        }
+        assert_eq!(n("weight decay"), 1);
+        assert_eq!(n("training fraction"), 1);
+    }
+
+    // On a phone-sized figure the legend wraps to two rows rather than losing entries.
+    let theme = Theme::default();
+    let svg = render("phase_narrow", (340, 300), |a| {
+        draw_phase_diagram(a, &grid, &theme)
+    });
+    check_common(&svg, &theme);
+    let t = texts(&svg);
+    for legend in ["confusion", "memorisation", "grokking", "comprehension"] {
+        assert!(t.iter().any(|x| x == legend), "narrow legend {legend}");
+    }
+
+    // Hit-testing: the centre of each cell maps back to its index; weight decay 0 is the
+    // bottom row; outside the grid is nothing.
+    let layout = PhaseLayout::new(640, 480, 3, 3, &Theme::default()).expect("room");
+    for row in 0..3 {
+        for col in 0..3 {
+            let x = layout.left + (col as f64 + 0.5) * layout.cell_w;
+            let y = layout.top + ((2 - row) as f64 + 0.5) * layout.cell_h;
+            assert_eq!(layout.cell_at(x, y), Some(row * 3 + col));
+        }
+    }
+    assert_eq!(layout.cell_at(layout.left + 1.0, layout.top + 1.0), Some(6));
+    assert_eq!(layout.cell_at(layout.left - 1.0, layout.top + 1.0), None);
+    assert_eq!(layout.cell_at(639.0, 479.0), None);
+    assert!(PhaseLayout::new(50, 40, 3, 3, &Theme::default()).is_none());
+
+    // The full default grid, empty, and degenerate areas draw without panicking.
+    let wds = [0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
+    let fracs: Vec<f64> = (1..10).map(|i| i as f64 / 10.0).collect();
+    let cells = vec![PhaseCell::Pending; 72];
+    let grid = PhaseGrid {
+        wds: &wds,
+        fracs: &fracs,
+        cells: &cells,
+    };
+    let theme = Theme::default();
+    let svg = render("phase_empty", (640, 480), |a| {
+        draw_phase_diagram(a, &grid, &theme)
+    });
+    check_common(&svg, &theme);
+    for size in [(1, 1), (100, 80), (300, 200)] {
+        let svg = render("phase_tiny", size, |a| draw_phase_diagram(a, &grid, &theme));
+        check_common(&svg, &theme);
+    }
+    let short = PhaseGrid {
+        wds: &wds,
+        fracs: &fracs,
+        cells: &cells[..5],
+    };
+    let svg = render("phase_short", (640, 480), |a| {
+        draw_phase_diagram(a, &short, &theme)
+    });
+    check_common(&svg, &theme);
 }

@@ -7,7 +7,12 @@
 //! browser's flags are in webdriver.json). p = 23 keeps every run to a fraction of a second.
 #![cfg(target_arch = "wasm32")]
 
-use grokking::web::{check_config, Figures, Session, Snapshot, CIRCLES};
+use grokking::sweep::{self, Cell, Phase};
+use grokking::web::{
+    check_config, Ablation, CellRun, Figures, PhaseFigure, Prediction, Session, Snapshot, CIRCLES,
+    TOP_GUESSES,
+};
+use grokking::Config;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -263,4 +268,177 @@ fn draws_non_blank_figures() {
     assert!(!figures
         .draw_circle(canvas(50, 50), CIRCLES, 1.0, false)
         .unwrap());
+}
+
+// ---------------------------------------------------------------------------------------
+// Hidden progress, ablations, "ask the network", phase-diagram cells
+
+#[wasm_bindgen_test]
+fn snapshots_carry_progress_points_when_tracked() {
+    let mut session = Session::new(small()).unwrap();
+    let first = read(session.snapshot(false).unwrap());
+    assert!(first.progress.is_empty(), "off by default");
+    assert!(
+        first.has_measures,
+        "addition has restricted/excluded losses"
+    );
+
+    session.set_track_progress(true);
+    session.run(120).unwrap();
+    let snap = read(session.snapshot(false).unwrap());
+    assert_eq!(snap.progress_from, 0);
+    let steps: Vec<u64> = snap.progress.iter().map(|p| p.step).collect();
+    assert_eq!(steps, vec![0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    for pt in &snap.progress {
+        let m = pt.measures.as_ref().expect("measures for addition");
+        assert!(m.restricted_loss.is_finite() && m.excluded_loss.is_finite());
+        assert!((0.0..=1.0).contains(&pt.gini) && (0.0..=1.0).contains(&pt.key_share));
+        assert!(!pt.keys.is_empty());
+    }
+    session.run(40).unwrap();
+    let next = read(session.snapshot(false).unwrap());
+    assert_eq!(next.progress_from, 11, "only what is new");
+    assert_eq!(
+        next.progress.iter().map(|p| p.step).collect::<Vec<_>>(),
+        vec![150]
+    );
+
+    // The page's copy accumulates them and draws the figure.
+    let mut figures = Figures::new();
+    figures.add(snap);
+    figures.add(next);
+    assert_eq!(figures.progress_count(), 12);
+    assert!(figures.has_measures());
+    let c = canvas(480, 360);
+    figures.draw_progress(c.clone(), 1.0, false).unwrap();
+    let n = ink(&c);
+    assert!(n > 480 * 360 / 200, "progress figure: {n} pixels drawn");
+
+    // Multiplication: progress points without the losses, and the snapshot says so.
+    let mut session = Session::new(config(&[("p", 23.into()), ("op", "mul".into())])).unwrap();
+    session.set_track_progress(true);
+    session.run(20).unwrap();
+    let snap = read(session.snapshot(false).unwrap());
+    assert!(!snap.has_measures);
+    assert_eq!(snap.progress.len(), 2);
+    assert!(snap.progress.iter().all(|p| p.measures.is_none()));
+}
+
+#[wasm_bindgen_test]
+fn ablation_reports_both_ablated_networks_beside_the_real_one() {
+    let mut session = Session::new(small()).unwrap();
+    session.run(30).unwrap();
+    let a: Ablation = serde_wasm_bindgen::from_value(session.ablate().unwrap()).unwrap();
+    assert_eq!(a.step, 30, "exactly the current step");
+    let exact = read(session.snapshot(true).unwrap()).metrics;
+    assert_eq!((a.train_acc, a.test_acc), (exact.train_acc, exact.test_acc));
+    let m = a.measures.expect("addition has the measures");
+    assert_eq!(m.keys, a.keys);
+    for acc in [
+        m.restricted_train_acc,
+        m.restricted_test_acc,
+        m.excluded_train_acc,
+        m.excluded_test_acc,
+    ] {
+        assert!((0.0..=1.0).contains(&acc));
+    }
+
+    let mut session = Session::new(config(&[("p", 23.into()), ("op", "x2y2".into())])).unwrap();
+    session.run(5).unwrap();
+    let a: Ablation = serde_wasm_bindgen::from_value(session.ablate().unwrap()).unwrap();
+    assert!(
+        a.measures.is_none(),
+        "no Fourier answer variable for a² + b²"
+    );
+}
+
+#[wasm_bindgen_test]
+fn predict_gives_softmax_probabilities_truth_and_the_training_flag() {
+    let mut session = Session::new(small()).unwrap();
+    session.run(40).unwrap();
+    let mask = session.trainer().data().train_mask();
+    let mut seen = [false; 2];
+    for (a, b) in [(0, 0), (3, 7), (22, 22), (5, 18), (11, 2), (19, 4), (7, 7)] {
+        let pr: Prediction =
+            serde_wasm_bindgen::from_value(session.predict(a, b).unwrap()).unwrap();
+        assert_eq!((pr.a, pr.b, pr.step), (a, b, 40));
+        assert_eq!(pr.truth, (a + b) % 23);
+        assert_eq!(pr.probs.len(), 23, "one probability per answer");
+        let total: f64 = pr.probs.iter().sum();
+        assert!((total - 1.0).abs() < 1e-9, "probabilities sum to {total}");
+        assert!(pr.probs.iter().all(|&q| (0.0..=1.0).contains(&q)));
+        assert_eq!(pr.top.len(), TOP_GUESSES);
+        assert!(pr.top.windows(2).all(|w| w[0].prob >= w[1].prob));
+        let best = pr.probs.iter().copied().fold(0.0, f64::max);
+        assert_eq!(pr.top[0].prob, best);
+        assert_eq!(pr.top[0].prob, pr.probs[pr.top[0].answer as usize]);
+        assert_eq!(pr.in_train, mask[(a * 23 + b) as usize]);
+        seen[usize::from(pr.in_train)] = true;
+    }
+    assert!(seen[0] && seen[1], "both training and test pairs asked");
+
+    let err = message(session.predict(23, 1).unwrap_err());
+    assert!(err.contains("0 to 22"), "{err}");
+    let mut div = Session::new(config(&[("p", 23.into()), ("op", "div".into())])).unwrap();
+    let err = message(div.predict(4, 0).unwrap_err());
+    assert!(err.contains("b = 0"), "{err}");
+    assert!(div.predict(4, 2).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn cell_runner_matches_the_sweep_and_classifies() {
+    let cfg = |wd: f64, frac: f64| Config {
+        p: 23,
+        wd,
+        frac,
+        ..Config::default()
+    };
+    let js = |c: &Config| serde_wasm_bindgen::to_value(c).unwrap();
+    // Generalises quickly: the run stops early, classified by the sweep's rule.
+    for (c, budget) in [(cfg(1.0, 0.9), 1000), (cfg(0.0, 0.5), 200)] {
+        let mut run = CellRun::new(js(&c), budget).unwrap();
+        let mut slices = 0;
+        while !run.run(37) {
+            slices += 1;
+            assert!(slices < 1000, "the run ends");
+        }
+        assert!(run.done());
+        let cell: Cell = serde_wasm_bindgen::from_value(run.cell().unwrap()).unwrap();
+        // Slicing changes nothing: the same outcome as the native sweep's run_cell.
+        assert_eq!(cell, sweep::run_cell(&c, u64::from(budget)).unwrap());
+        assert_eq!(
+            cell.phase,
+            Phase::classify(cell.steps_to_train_99, cell.steps_to_test_95)
+        );
+        if c.wd == 0.0 {
+            assert_eq!(cell.phase, Phase::Memorisation);
+            assert_eq!(cell.steps, 200, "the whole budget");
+        } else {
+            assert!(matches!(cell.phase, Phase::Grokking | Phase::Comprehension));
+            assert!(cell.steps < 1000, "stopped once generalised");
+            assert_eq!(run.step(), cell.steps as f64);
+        }
+    }
+    let err = CellRun::new(config(&[("p", 91.into()), ("op", "div".into())]), 10).unwrap_err();
+    assert!(message(err).contains("prime"));
+
+    // The page's grid: outcomes in, a drawn canvas and hit-testing out.
+    let mut fig = PhaseFigure::new(vec![0.0, 1.0], vec![0.5, 0.9]);
+    let mut run = CellRun::new(js(&cfg(0.0, 0.5)), 50).unwrap();
+    while !run.run(50) {}
+    fig.set_cell(0, run.cell().unwrap()).unwrap();
+    fig.set_running(1);
+    assert!(matches!(
+        fig.cells()[0],
+        grokking::plots::PhaseCell::Done {
+            phase: Phase::Memorisation,
+            gen: None
+        }
+    ));
+    let c = canvas(480, 360);
+    fig.draw(c.clone(), 1.0, false).unwrap();
+    assert!(ink(&c) > 480 * 360 / 50, "cells drawn");
+    // Bottom-left cell is index 0 (weight decay 0, first fraction).
+    assert_eq!(fig.cell_at(480, 360, 1.0, 100.0, 300.0), Some(0));
+    assert_eq!(fig.cell_at(480, 360, 1.0, 5.0, 5.0), None);
 }

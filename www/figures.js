@@ -103,6 +103,12 @@ export class Board {
     this.request(false);
   }
 
+  /** One figure's data changed (the phase diagram's cells): redraw only it, soon. */
+  touch(fig) {
+    fig.dirty = true;
+    this.request(false);
+  }
+
   /** Asks for a frame; `urgent` skips the rate limit (resized canvases are blank). */
   request(urgent) {
     if (this.frameQueued) return;

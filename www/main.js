@@ -9,12 +9,19 @@
 //   state.until   pause exactly at this step (from a link), or null
 //   run           what the worker last told us: state, step, metrics, …
 //
+// Below the playground, the same worker answers two probes on request, at exactly the
+// step it has reached: the key-frequency ablations ({type: 'ablate'}) and "ask the
+// network" ({type: 'predict', a, b}); the phase diagram (phase.js) runs in workers of its
+// own and can load one of its cells into the playground (loadRun).
+//
 // The URL always mirrors state (history.replaceState), so reloading or sharing it replays
 // the same run: the core is deterministic, so the same settings and the same changes at
 // the same steps give bit-identical numbers.
 
 import init, { Figures, primes, ops, check_config } from './pkg/grokking.js';
 import { Board } from './figures.js';
+import { wasmUrl } from './wasm.js';
+import { setupPhase } from './phase.js';
 import {
   DEFAULTS, RANGES, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
   parseQuery, buildQuery, formatNumber,
@@ -42,6 +49,10 @@ const ui = {
   restartNote: $('restart-note'),
   shareUrl: $('share-url'), copyLink: $('copy-link'), downloadCsv: $('download-csv'),
   spectrumSummary: $('spectrum-summary'),
+  progressKeys: $('progress-keys'), progressNote: $('progress-note'),
+  ablate: $('ablate'), ablation: $('ablation'), ablationNote: $('ablation-note'),
+  askForm: $('ask'), askA: $('ask-a'), askB: $('ask-b'), askError: $('ask-error'),
+  askResult: $('ask-result'),
 };
 
 const state = { config: { ...DEFAULTS }, hyper: [], until: null };
@@ -213,6 +224,13 @@ function showFigureNotes() {
       $(`c-caption-${i}`).textContent = `k = ${k} · ${(100 * share).toFixed(1)}% of energy`;
     }
   }
+  const share = figures.key_share();
+  const keys = figures.key_count;
+  ui.progressKeys.dataset.keys = String(keys);
+  ui.progressKeys.dataset.points = String(figures.progress_count);
+  ui.progressKeys.textContent = share === undefined ? ''
+    : `Now: ${keys} key frequenc${keys === 1 ? 'y holds' : 'ies hold'} ${(100 * share).toFixed(1)}% of the embedding's energy (Gini ${figures.gini().toFixed(2)}).`;
+  ui.progressNote.hidden = figures.has_measures || figures.point_count === 0;
   const gini = figures.gini();
   ui.spectrumSummary.textContent = gini === undefined ? ''
     : `Now: ${figures.key_count} key frequenc${figures.key_count === 1 ? 'y holds' : 'ies hold'} 90% of the energy; Gini coefficient ${gini.toFixed(2)} (0: spread evenly, 1: all on one).`;
@@ -256,6 +274,7 @@ function startRun() {
   renderNotices();
   figures.reset();
   board.invalidate();
+  clearProbes();
   worker.postMessage({
     type: 'init',
     run: run.id,
@@ -350,6 +369,12 @@ function onWorkerMessage(event) {
     case 'csv':
       downloadCsv(msg.csv);
       break;
+    case 'ablation':
+      showAblation(msg.ablation);
+      break;
+    case 'prediction':
+      showPrediction(msg);
+      break;
     default:
       break;
   }
@@ -358,6 +383,119 @@ function onWorkerMessage(event) {
 }
 
 const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+// ---------------------------------------------------------------------------------------
+// Probes: ablations and "ask the network" (computed in the worker, at the current step)
+
+/** Forgets the readouts of the previous run. */
+function clearProbes() {
+  ui.ablation.hidden = true;
+  ui.ablation.dataset.step = '';
+  ui.ablationNote.textContent = '';
+  ui.askResult.replaceChildren();
+  ui.askResult.dataset.step = '';
+  ui.askError.textContent = '';
+  const max = state.config.p - 1;
+  for (const input of [ui.askA, ui.askB]) {
+    input.max = String(max);
+    // Keep the suggested pair valid for the new modulus (and b ≠ 0 for division).
+    const n = Number(input.value);
+    if (Number.isInteger(n) && n > max) input.value = String(n % state.config.p || 1);
+  }
+  $('ask-range').textContent = `0 to ${max}${state.config.op === 'div' ? '; b not 0' : ''}`;
+}
+
+function showAblation(a) {
+  const el = ui.ablation;
+  const cells = {
+    'ab-real-train': a.train_acc, 'ab-real-test': a.test_acc,
+    'ab-keep-train': a.measures?.restricted_train_acc, 'ab-keep-test': a.measures?.restricted_test_acc,
+    'ab-drop-train': a.measures?.excluded_train_acc, 'ab-drop-test': a.measures?.excluded_test_acc,
+  };
+  for (const [id, value] of Object.entries(cells)) $(id).textContent = value === undefined ? 'n/a' : percent(value);
+  el.dataset.step = String(a.step);
+  el.dataset.realTest = String(a.test_acc);
+  el.dataset.keepTest = a.measures ? String(a.measures.restricted_test_acc) : '';
+  el.dataset.dropTest = a.measures ? String(a.measures.excluded_test_acc) : '';
+  el.dataset.dropTrain = a.measures ? String(a.measures.excluded_train_acc) : '';
+  $('ablation-step').textContent = a.step.toLocaleString('en');
+  el.hidden = false;
+  const keys = a.keys.length <= 12 ? a.keys.join(', ') : `${a.keys.slice(0, 12).join(', ')}, …`;
+  ui.ablationNote.textContent = a.measures
+    ? `Key frequencies used: ${a.keys.length} (${keys}), holding ${(100 * a.key_share).toFixed(1)}% of the embedding's energy.`
+    : 'This operation has no single Fourier answer variable, so the logits cannot be split by frequency: only the real network is shown.';
+}
+
+function showPrediction(msg) {
+  if (msg.error) {
+    ui.askError.textContent = `${msg.error}.`;
+    return;
+  }
+  const pr = msg.prediction;
+  ui.askError.textContent = '';
+  const el = ui.askResult;
+  el.dataset.step = String(pr.step);
+  el.dataset.a = String(pr.a);
+  el.dataset.b = String(pr.b);
+  el.dataset.truth = String(pr.truth);
+  el.dataset.top = String(pr.top[0].answer);
+  el.dataset.inTrain = String(pr.in_train);
+  const head = document.createElement('p');
+  const right = pr.top[0].answer === pr.truth;
+  head.textContent = `At step ${pr.step.toLocaleString('en')}, for a = ${pr.a}, b = ${pr.b} the true answer is ${pr.truth}; the network ${right ? 'answers it correctly' : `answers ${pr.top[0].answer} — wrong`}. This pair is ${pr.in_train ? 'in the training set (seen in training)' : 'a test pair (never seen in training)'}.`;
+  const list = document.createElement('ol');
+  list.className = 'guesses';
+  for (const g of pr.top) {
+    const item = document.createElement('li');
+    if (g.answer === pr.truth) item.className = 'truth';
+    const label = document.createElement('span');
+    label.className = 'guess';
+    label.textContent = `${g.answer}${g.answer === pr.truth ? ' ✓' : ''}`;
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.style.setProperty('--p', String(g.prob));
+    const prob = document.createElement('span');
+    prob.className = 'prob';
+    prob.textContent = g.prob < 1e-5 ? '< 0.001%' : `${(100 * g.prob).toFixed(g.prob < 0.001 ? 3 : 1)}%`;
+    item.append(label, bar, prob);
+    list.append(item);
+  }
+  el.replaceChildren(head, list);
+}
+
+/** Validates the two numbers and asks the worker. */
+function ask(event) {
+  event.preventDefault();
+  if (!run.hasSession) return;
+  const p = state.config.p;
+  const read = (input, name) => {
+    const text = input.value.trim();
+    const n = Number(text);
+    if (text === '' || !Number.isInteger(n) || n < 0 || n >= p) return [null, `${name} must be a whole number from 0 to ${p - 1}`];
+    return [n, null];
+  };
+  const [a, errA] = read(ui.askA, 'a');
+  const [b, errB] = read(ui.askB, 'b');
+  let error = errA ?? errB;
+  if (!error && state.config.op === 'div' && b === 0) error = 'b must not be 0 for division';
+  if (error) {
+    ui.askError.textContent = `${error}.`;
+    return;
+  }
+  worker.postMessage({ type: 'predict', a, b });
+}
+
+/** Loads a run (a clicked phase-diagram cell) into the playground and starts it. */
+function loadRun(config) {
+  state.config = { ...DEFAULTS, ...config };
+  state.hyper = [];
+  state.until = null;
+  run.wantPlay = true;
+  fillMenus(primes(RANGES.p[0], RANGES.p[1]));
+  startRun();
+  document.querySelector('.playground').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  setInfo(`Loaded the phase-diagram run: weight decay ${config.wd}, training fraction ${config.frac}, p = ${config.p}, seed ${config.seed}.`);
+}
 
 // ---------------------------------------------------------------------------------------
 // Actions
@@ -468,6 +606,8 @@ function wireControls() {
     renderNotices();
   });
   ui.shareUrl.addEventListener('focus', () => ui.shareUrl.select());
+  ui.ablate.addEventListener('click', () => { if (run.hasSession) worker.postMessage({ type: 'ablate' }); });
+  ui.askForm.addEventListener('submit', ask);
 
   // Sliders: the label follows while dragging; the value applies on release (and on
   // every key press), so a drag records one change on the curves, not dozens.
@@ -526,16 +666,18 @@ function setupFigures() {
   add('norm', (c, s, d) => figures.draw_norm(c, s, d));
   for (let i = 0; i < 3; i++) add(`circle-${i}`, (c, s, d) => figures.draw_circle(c, i, s, d));
   add('spectrum', (c, s, d) => figures.draw_spectrum(c, s, d));
+  add('progress', (c, s, d) => figures.draw_progress(c, s, d));
 }
 
 async function main() {
-  await init();
+  await init({ module_or_path: wasmUrl() });
   figures = new Figures();
 
   const primeList = primes(RANGES.p[0], RANGES.p[1]);
   ui.op.replaceChildren(...ops().map((o) => option(o.name, `(${o.formula}) mod p`)));
 
-  const parsed = parseQuery(location.search);
+  const search = location.search;
+  const parsed = parseQuery(search);
   state.config = parsed.config;
   state.hyper = parsed.hyper;
   state.until = parsed.until;
@@ -546,6 +688,12 @@ async function main() {
   fillMenus(primeList);
   wireControls();
   setupFigures();
+  setupPhase({
+    board,
+    getConfig: () => ({ ...state.config, lr: run.lr }),
+    loadRun,
+    search,
+  });
 
   worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
   worker.addEventListener('message', onWorkerMessage);

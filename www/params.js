@@ -33,7 +33,10 @@ export const HIDDEN_CHOICES = [16, 32, 64, 128, 256, 512];
 export const OP_NAMES = ['add', 'sub', 'mul', 'div', 'x2y2', 'x2xyy2'];
 
 /** Keys the query string may contain. */
-const KNOWN = new Set([...Object.keys(DEFAULTS), 'hyper', 'until', 'autoplay']);
+/** Keys of the phase diagram (read by phase.js; see PHASE_KEYS there). */
+export const PHASE_KEYS = ['phase-wd', 'phase-frac', 'phase-steps', 'phase-p', 'phase-workers', 'phase-run'];
+
+const KNOWN = new Set([...Object.keys(DEFAULTS), 'hyper', 'until', 'autoplay', ...PHASE_KEYS]);
 
 /** Rounds to two significant digits, so slider values are short and exact in URLs. */
 const nice = (x) => Number(x.toPrecision(2));

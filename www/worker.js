@@ -5,13 +5,17 @@
 // ({status, run, ...}); `run` echoes the id of the init/reset that created the session,
 // so the page can drop replies from a run it has already replaced.
 //
-//   in  {type: 'init', run, config, hyper, until, play}  new session ('reset': the same)
+//   in  {type: 'init', run, config, hyper, until, play, progress}  new session ('reset':
+//                               the same); progress: record the hidden-progress measures
+//                               (default true)
 //       {type: 'play'}          train until paused (or `until`, or divergence)
 //       {type: 'pause'}
 //       {type: 'step', n}       take n steps now, then stay paused
 //       {type: 'hyper', lr, wd} change learning rate / weight decay from the next step
 //       {type: 'until', step}   pause exactly at this step (null: never)
 //       {type: 'csv'}           the history as CSV
+//       {type: 'ablate'}        the key-frequency ablations at exactly the current step
+//       {type: 'predict', a, b} the network's answer to (a, b) at the current step
 //   out {status: 'ready', config, snapshot}     session created (config normalised)
 //       {status: 'running'}
 //       {status: 'snapshot', snapshot, sps}     at most ~8 per second while running
@@ -22,12 +26,16 @@
 //       {status: 'diverged', message, snapshot}
 //       {status: 'error', message, fatal}       bad config (fatal: wasm failed to load)
 //       {status: 'csv', csv}
+//       {status: 'ablation', ablation}          see Ablation in src/web.rs
+//       {status: 'prediction', prediction}      see Prediction in src/web.rs
+//       {status: 'prediction', error}           a or b refused (message for the reader)
 //
 // Pacing: each slice runs a batch of steps sized to take ~30 ms (measured, adaptive),
 // then yields through a MessageChannel (no setTimeout clamping) so pause and slider
 // messages are handled within one slice.
 
 import init, { Session } from './pkg/grokking.js';
+import { wasmUrl } from './wasm.js';
 
 /** Target duration of one slice of training. */
 const SLICE_MS = 30;
@@ -36,7 +44,7 @@ const POST_MS = 125;
 /** Window over which steps per second are measured. */
 const SPS_WINDOW_MS = 1000;
 
-const loaded = init().then(
+const loaded = init({ module_or_path: wasmUrl() }).then(
   () => true,
   (err) => {
     post('error', { message: `could not load the WebAssembly module: ${err?.message ?? err}`, fatal: true });
@@ -159,6 +167,9 @@ function start(msg) {
   samples = [];
   try {
     session = new Session(msg.config);
+    // The measures cost a pass over all p² pairs about 30 times a decade of steps (see
+    // History::records_progress): a few percent of the training time.
+    session.set_track_progress(msg.progress ?? true);
   } catch (err) {
     post('error', { message: errorMessage(err) });
     return;
@@ -210,6 +221,17 @@ function handle(msg) {
       break;
     case 'csv':
       post('csv', { csv: session.history_csv() });
+      break;
+    case 'ablate':
+      // Between two slices: the numbers are those of exactly the step now reached.
+      post('ablation', { ablation: session.ablate() });
+      break;
+    case 'predict':
+      try {
+        post('prediction', { prediction: session.predict(msg.a, msg.b) });
+      } catch (err) {
+        post('prediction', { error: errorMessage(err) });
+      }
       break;
     default:
       post('error', { message: `unknown message type "${msg.type}"` });

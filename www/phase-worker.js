@@ -1,0 +1,106 @@
+// A phase-diagram worker: trains one cell at a time (a CellRun in wasm) in time slices,
+// so that Cancel takes effect within one slice. phase.js starts several of these (one per
+// core) and hands each the next cell when it reports the previous one.
+//
+// The stop rule (budget spent, or generalised) and the classification into confusion /
+// memorisation / grokking / comprehension live in Rust (sweep::cell_finished and
+// sweep::Phase::classify); this file only paces the work.
+//
+//   in  {type: 'cell', job, index, config, budget}   train this cell
+//       {type: 'cancel'}                              drop the current cell
+//   out {status: 'ready'}                             the wasm module is loaded
+//       {status: 'step', job, index, step}            at most ~4 per second while training
+//       {status: 'done', job, index, cell, ms}        classified (see Cell in src/sweep.rs)
+//       {status: 'error', job, index, message}        bad config, or wasm failed to load
+
+import init, { CellRun } from './pkg/grokking.js';
+import { wasmUrl } from './wasm.js';
+
+/** Target duration of one slice. */
+const SLICE_MS = 40;
+/** Minimum interval between 'step' reports. */
+const REPORT_MS = 250;
+
+let current = null; // {job, index, cellRun, t0, msPerStep, lastReport}
+let sliceQueued = false;
+
+const tick = new MessageChannel();
+tick.port1.onmessage = () => {
+  sliceQueued = false;
+  slice();
+};
+
+function queueSlice() {
+  if (!sliceQueued) {
+    sliceQueued = true;
+    tick.port2.postMessage(null);
+  }
+}
+
+const loaded = init({ module_or_path: wasmUrl() }).then(
+  () => {
+    self.postMessage({ status: 'ready' });
+    return true;
+  },
+  (err) => {
+    self.postMessage({ status: 'error', message: `could not load the WebAssembly module: ${err?.message ?? err}` });
+    return false;
+  },
+);
+
+function drop() {
+  if (current !== null) current.cellRun.free();
+  current = null;
+}
+
+function slice() {
+  if (current === null) return;
+  const c = current;
+  const n = c.msPerStep === null ? 1 : Math.max(1, Math.round(SLICE_MS / c.msPerStep));
+  const t0 = performance.now();
+  const before = c.cellRun.step;
+  const done = c.cellRun.run(n);
+  const now = performance.now();
+  const taken = c.cellRun.step - before;
+  if (taken > 0) {
+    const per = (now - t0) / taken;
+    c.msPerStep = c.msPerStep === null ? per : 0.7 * c.msPerStep + 0.3 * per;
+  }
+  if (done) {
+    const cell = c.cellRun.cell();
+    drop();
+    self.postMessage({ status: 'done', job: c.job, index: c.index, cell, ms: now - c.t0 });
+    return;
+  }
+  if (now - c.lastReport >= REPORT_MS) {
+    c.lastReport = now;
+    self.postMessage({ status: 'step', job: c.job, index: c.index, step: c.cellRun.step });
+  }
+  queueSlice();
+}
+
+self.onmessage = async (event) => {
+  const msg = event.data;
+  if (msg.type === 'cancel') {
+    // Handled between slices, so at most one slice (~40 ms) late.
+    drop();
+    return;
+  }
+  if (!(await loaded)) return;
+  if (msg.type !== 'cell') return;
+  drop();
+  try {
+    current = {
+      job: msg.job,
+      index: msg.index,
+      cellRun: new CellRun(msg.config, msg.budget),
+      t0: performance.now(),
+      msPerStep: null,
+      lastReport: performance.now(),
+    };
+  } catch (err) {
+    self.postMessage({ status: 'error', job: msg.job, index: msg.index, message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  queueSlice();
+};
