@@ -15,6 +15,7 @@
 
 import init, { CellRun } from './pkg/grokking.js';
 import { wasmUrl } from './wasm.js';
+import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice. */
 const SLICE_MS = 40;
@@ -22,20 +23,8 @@ const SLICE_MS = 40;
 const REPORT_MS = 250;
 
 let current = null; // {job, index, cellRun, t0, msPerStep, lastReport}
-let sliceQueued = false;
-
-const tick = new MessageChannel();
-tick.port1.onmessage = () => {
-  sliceQueued = false;
-  slice();
-};
-
-function queueSlice() {
-  if (!sliceQueued) {
-    sliceQueued = true;
-    tick.port2.postMessage(null);
-  }
-}
+/** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
+const queueSlice = scheduler(() => slice());
 
 const loaded = init({ module_or_path: wasmUrl() }).then(
   () => {

@@ -36,6 +36,7 @@
 
 import init, { Session } from './pkg/grokking.js';
 import { wasmUrl } from './wasm.js';
+import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice of training. */
 const SLICE_MS = 30;
@@ -63,20 +64,8 @@ let msPerStep = null;
 let lastPost = 0;
 /** Recent (time, step) samples for the steps/s readout. */
 let samples = [];
-let sliceQueued = false;
-
-const tick = new MessageChannel();
-tick.port1.onmessage = () => {
-  sliceQueued = false;
-  slice();
-};
-
-function queueSlice() {
-  if (!sliceQueued) {
-    sliceQueued = true;
-    tick.port2.postMessage(null);
-  }
-}
+/** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
+const queueSlice = scheduler(() => slice());
 
 function post(status, extra = {}) {
   self.postMessage({ status, run, ...extra });
