@@ -386,6 +386,37 @@ impl History {
 /// [`Point`], measured now rather than recorded.
 pub type Metrics = Point;
 
+/// One of the network's answers to "what is a ∘ b?".
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Guess {
+    /// The answer class (0..p).
+    pub answer: u32,
+    /// Its softmax probability.
+    pub prob: f64,
+}
+
+/// What the network says about one pair (see [`Trainer::predict`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The step of the network asked.
+    pub step: u64,
+    /// The pair.
+    pub a: u32,
+    /// The pair's second number.
+    pub b: u32,
+    /// The true answer (a ∘ b) mod p.
+    pub truth: u32,
+    /// Whether the pair is one of the training pairs (seen in training) or a test pair.
+    pub in_train: bool,
+    /// The most probable answers, most probable first.
+    pub top: Vec<Guess>,
+    /// The probability of every answer 0..p (sums to 1).
+    pub probs: Vec<f64>,
+}
+
+/// How many answers [`Trainer::predict`] lists.
+pub const TOP_GUESSES: usize = 5;
+
 /// Number of parts the training batch is split into for the gradient. Always two, on
 /// every platform and whatever the number of threads: the gradient is the sum of the two
 /// parts' gradients in a fixed order, so one thread computing both parts and two threads
@@ -681,6 +712,50 @@ impl Trainer {
     /// Logits of the current model for `pairs` (pairs × p).
     pub fn logits(&mut self, pairs: &[Pair]) -> ndarray::Array2<f32> {
         model::logits(&self.params, pairs, &mut self.ws)
+    }
+
+    /// The network's answer to (a, b): softmax probabilities of every class (computed in
+    /// f64 from the logits, stably), the [`TOP_GUESSES`] most probable, the truth and
+    /// whether the pair was trained on. Errors name the problem for the page to show.
+    pub fn predict(&mut self, a: u32, b: u32) -> Result<Prediction, String> {
+        let config = self.config.clone();
+        let p = config.p;
+        if a >= p || b >= p {
+            return Err(format!("a and b must be whole numbers from 0 to {}", p - 1));
+        }
+        if !config.op.admits(a, b) {
+            return Err(format!("{} is not defined for b = 0", config.op.formula()));
+        }
+        let truth = config.op.apply(a, b, p);
+        let logits = self.logits(&[Pair { a, b, label: truth }]);
+        let row: Vec<f64> = logits.row(0).iter().map(|&z| z as f64).collect();
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let exps: Vec<f64> = row.iter().map(|&z| (z - max).exp()).collect();
+        let total: f64 = exps.iter().sum();
+        if !(total.is_finite() && total > 0.0) {
+            return Err("the network's outputs are not finite numbers (training diverged)".into());
+        }
+        let probs: Vec<f64> = exps.iter().map(|e| e / total).collect();
+        let mut order: Vec<usize> = (0..probs.len()).collect();
+        order.sort_by(|&i, &j| probs[j].total_cmp(&probs[i]).then(i.cmp(&j)));
+        let top = order
+            .into_iter()
+            .take(TOP_GUESSES)
+            .map(|c| Guess {
+                answer: c as u32,
+                prob: probs[c],
+            })
+            .collect();
+        let in_train = self.data.train_mask()[(a * p + b) as usize];
+        Ok(Prediction {
+            step: self.step,
+            a,
+            b,
+            truth,
+            in_train,
+            top,
+            probs,
+        })
     }
 
     /// The embedding's Fourier spectrum now.

@@ -27,8 +27,9 @@
 use crate::analysis::{self, Progress, Spectrum};
 use crate::plots::{self, PhaseCell, PhaseGrid, PhaseLayout, RunCurves, Theme};
 use crate::sweep::{self, Cell};
-use crate::task::{primes_between, Op, Pair};
+use crate::task::{primes_between, Op};
 use crate::train::{Config, Event, Metrics, Point, ProgressPoint, Trainer};
+pub use crate::train::{Guess, Prediction, TOP_GUESSES};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
 use plotters_canvas::CanvasBackend;
@@ -184,37 +185,6 @@ pub struct Ablation {
     pub measures: Option<Progress>,
 }
 
-/// One of the network's answers to "what is a ∘ b?".
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Guess {
-    /// The answer class (0..p).
-    pub answer: u32,
-    /// Its softmax probability.
-    pub prob: f64,
-}
-
-/// What the network says about one pair (see [`Session::ask`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Prediction {
-    /// The step of the network asked.
-    pub step: u64,
-    /// The pair.
-    pub a: u32,
-    /// The pair's second number.
-    pub b: u32,
-    /// The true answer (a ∘ b) mod p.
-    pub truth: u32,
-    /// Whether the pair is one of the training pairs (seen in training) or a test pair.
-    pub in_train: bool,
-    /// The most probable answers, most probable first.
-    pub top: Vec<Guess>,
-    /// The probability of every answer 0..p (sums to 1).
-    pub probs: Vec<f64>,
-}
-
-/// How many answers [`Session::ask`] lists.
-pub const TOP_GUESSES: usize = 5;
-
 /// A training run owned by the worker.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -261,48 +231,9 @@ impl Session {
         }
     }
 
-    /// The network's answer to (a, b): softmax probabilities of every class (computed in
-    /// f64 from the logits, stably), the [`TOP_GUESSES`] most probable, the truth and
-    /// whether the pair was trained on. Errors name the problem for the page to show.
+    /// The network's answer to (a, b) (see [`Trainer::predict`]).
     pub fn prediction(&mut self, a: u32, b: u32) -> Result<Prediction, String> {
-        let config = self.trainer.config().clone();
-        let p = config.p;
-        if a >= p || b >= p {
-            return Err(format!("a and b must be whole numbers from 0 to {}", p - 1));
-        }
-        if !config.op.admits(a, b) {
-            return Err(format!("{} is not defined for b = 0", config.op.formula()));
-        }
-        let truth = config.op.apply(a, b, p);
-        let logits = self.trainer.logits(&[Pair { a, b, label: truth }]);
-        let row: Vec<f64> = logits.row(0).iter().map(|&z| z as f64).collect();
-        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let exps: Vec<f64> = row.iter().map(|&z| (z - max).exp()).collect();
-        let total: f64 = exps.iter().sum();
-        if !(total.is_finite() && total > 0.0) {
-            return Err("the network's outputs are not finite numbers (training diverged)".into());
-        }
-        let probs: Vec<f64> = exps.iter().map(|e| e / total).collect();
-        let mut order: Vec<usize> = (0..probs.len()).collect();
-        order.sort_by(|&i, &j| probs[j].total_cmp(&probs[i]).then(i.cmp(&j)));
-        let top = order
-            .into_iter()
-            .take(TOP_GUESSES)
-            .map(|c| Guess {
-                answer: c as u32,
-                prob: probs[c],
-            })
-            .collect();
-        let in_train = self.trainer.data().train_mask()[(a * p + b) as usize];
-        Ok(Prediction {
-            step: self.trainer.step_count(),
-            a,
-            b,
-            truth,
-            in_train,
-            top,
-            probs,
-        })
+        self.trainer.predict(a, b)
     }
 
     /// The trainer, for inspection.

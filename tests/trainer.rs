@@ -219,3 +219,32 @@ fn metrics_agree_between_latest_and_evaluate() {
     assert!((0.0..=1.0).contains(&m.train_acc) && (0.0..=1.0).contains(&m.test_acc));
     assert!(m.train_loss.is_finite() && m.weight_norm > 0.0);
 }
+
+#[test]
+fn predict_answers_with_probabilities_and_says_whether_the_pair_was_seen() {
+    let mut t = Trainer::new(Config {
+        p: 23,
+        frac: 0.5,
+        ..Config::default()
+    })
+    .unwrap();
+    t.run(30).unwrap();
+    let pr = t.predict(5, 7).unwrap();
+    assert_eq!((pr.a, pr.b, pr.truth, pr.step), (5, 7, 12, 30));
+    assert_eq!(pr.probs.len(), 23);
+    assert!((pr.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    assert_eq!(pr.top.len(), grokking::train::TOP_GUESSES);
+    assert!(pr.top.windows(2).all(|w| w[0].prob >= w[1].prob));
+    assert_eq!(
+        pr.in_train,
+        t.data().train.iter().any(|q| (q.a, q.b) == (5, 7))
+    );
+    assert!(t.predict(23, 0).unwrap_err().contains("0 to 22"));
+    let mut div = Trainer::new(Config {
+        p: 23,
+        op: Op::Div,
+        ..Config::default()
+    })
+    .unwrap();
+    assert!(div.predict(3, 0).unwrap_err().contains("b = 0"));
+}
