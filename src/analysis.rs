@@ -139,10 +139,9 @@ pub fn gini(values: &[f64]) -> f64 {
 /// S_k = Σ_a sin(2πka/p) E_a. After grokking the points form a ring, token a at angle
 /// ≈ 2πka/p (up to a rotation and reflection); before, a shapeless cloud.
 pub fn circle(embed: &Array2<f32>, k: usize) -> Vec<[f64; 2]> {
-    let p = embed.nrows();
-    let w = TAU * k as f64 / p as f64;
-    let cos: Vec<f64> = (0..p).map(|a| (w * a as f64).cos()).collect();
-    let sin: Vec<f64> = (0..p).map(|a| (w * a as f64).sin()).collect();
+    // C_k and S_k up to scale: the axes are normalised below, so the unit-length basis
+    // vectors give the same directions.
+    let (cos, sin) = fourier_pair(embed.nrows(), k);
     let axis = |coef: &[f64]| {
         let mut v = combine(embed, coef);
         let norm = sq_norm(&v).sqrt();

@@ -85,24 +85,24 @@ pub struct Cell {
 /// Train `config` for at most `budget` steps (stopping once generalised) and classify it.
 pub fn run_cell(config: &Config, budget: u64) -> Result<Cell, ConfigError> {
     let mut trainer = Trainer::new(config.clone())?;
-    let mut diverged = false;
     while !cell_finished(&trainer, budget) {
-        if trainer.step().is_err() {
-            diverged = true;
-            break;
-        }
+        // A divergence is kept by the trainer and ends the cell through `cell_finished`.
+        trainer.step().ok();
     }
-    Ok(cell_of(&trainer, diverged))
+    Ok(cell_of(&trainer))
 }
 
-/// Whether a cell's run is over: the budget is spent or the run has generalised (the stop
-/// rule of [`run_cell`], shared with the page's time-sliced runner in `web`).
+/// Whether a cell's run is over: the budget is spent, the run has generalised, or it has
+/// diverged (the stop rule of [`run_cell`], shared with the page's time-sliced runner in
+/// `web`).
 pub fn cell_finished(trainer: &Trainer, budget: u64) -> bool {
-    trainer.step_count() >= budget || trainer.grokked_at().is_some()
+    trainer.step_count() >= budget
+        || trainer.grokked_at().is_some()
+        || trainer.diverged_at().is_some()
 }
 
 /// The outcome of a finished (or diverged) run as a classified [`Cell`].
-pub fn cell_of(trainer: &Trainer, diverged: bool) -> Cell {
+pub fn cell_of(trainer: &Trainer) -> Cell {
     let config = trainer.config();
     let test_acc = trainer
         .history()
@@ -118,7 +118,7 @@ pub fn cell_of(trainer: &Trainer, diverged: bool) -> Cell {
         steps: trainer.step_count(),
         test_acc,
         phase: Phase::classify(trainer.memorised_at(), trainer.grokked_at()),
-        diverged,
+        diverged: trainer.diverged_at().is_some(),
     }
 }
 

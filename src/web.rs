@@ -436,7 +436,6 @@ impl Session {
 pub struct CellRun {
     trainer: Trainer,
     budget: u64,
-    diverged: bool,
 }
 
 /// The Rust-side surface.
@@ -446,18 +445,17 @@ impl CellRun {
         Ok(CellRun {
             trainer: Trainer::new(config)?,
             budget,
-            diverged: false,
         })
     }
 
     /// The outcome so far (final once [`CellRun::is_done`]).
     pub fn outcome(&self) -> Cell {
-        sweep::cell_of(&self.trainer, self.diverged)
+        sweep::cell_of(&self.trainer)
     }
 
     /// Whether the run is over (budget spent, generalised, or diverged).
     pub fn is_done(&self) -> bool {
-        self.diverged || sweep::cell_finished(&self.trainer, self.budget)
+        sweep::cell_finished(&self.trainer, self.budget)
     }
 }
 
@@ -480,9 +478,8 @@ impl CellRun {
             if self.is_done() {
                 break;
             }
-            if self.trainer.step().is_err() {
-                self.diverged = true;
-            }
+            // A divergence is kept by the trainer and ends the run (see `is_done`).
+            self.trainer.step().ok();
         }
         self.is_done()
     }
