@@ -429,6 +429,8 @@ struct Shard {
     /// The part's range in the training pairs.
     range: std::ops::Range<usize>,
     grads: Params,
+    /// Stats of the last gradient computed (or received from a partner).
+    stats: BatchStats,
     ws: Workspace,
 }
 
@@ -437,14 +439,45 @@ impl Shard {
     /// zero gradient.
     fn compute(&mut self, params: &Params, train: &[Pair], total: usize) -> BatchStats {
         let pairs = &train[self.range.clone()];
-        if pairs.is_empty() {
+        self.stats = if pairs.is_empty() {
             self.grads
                 .blocks_mut()
                 .into_iter()
                 .for_each(|b| b.values.fill(0.0));
-            return BatchStats::default();
-        }
-        model::loss_and_grad(params, pairs, total, &mut self.grads, &mut self.ws)
+            BatchStats::default()
+        } else {
+            model::loss_and_grad(params, pairs, total, &mut self.grads, &mut self.ws)
+        };
+        self.stats
+    }
+}
+
+/// Copies `params` flat into `out`, blocks in [`Params::blocks_mut`] order.
+fn write_flat(params: &mut Params, out: &mut [f32]) {
+    assert_eq!(
+        out.len(),
+        params.len(),
+        "flat gradient has the wrong length"
+    );
+    let mut at = 0;
+    for block in params.blocks_mut() {
+        out[at..at + block.values.len()].copy_from_slice(block.values);
+        at += block.values.len();
+    }
+}
+
+/// The inverse of [`write_flat`].
+fn read_flat(params: &mut Params, src: &[f32]) {
+    assert_eq!(
+        src.len(),
+        params.len(),
+        "flat gradient has the wrong length"
+    );
+    let mut at = 0;
+    for block in params.blocks_mut() {
+        let n = block.values.len();
+        block.values.copy_from_slice(&src[at..at + n]);
+        at += n;
     }
 }
 
@@ -489,6 +522,7 @@ impl Trainer {
             .map(|range| Shard {
                 ws: Workspace::new(shape, range.len()),
                 grads: Params::zeros(shape),
+                stats: BatchStats::default(),
                 range,
             })
             .collect();
@@ -631,6 +665,59 @@ impl Trainer {
             return Err(TrainError::Diverged { step });
         }
         let train = self.gradient();
+        self.finish_step(train, true)
+    }
+
+    /// Number of values in a flat gradient (all parameter blocks, see
+    /// [`Trainer::shard_gradient`]).
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The first half of a step split between two workers: computes the gradient of
+    /// shard `shard` (0 or 1) only, at the current parameters, writes it flat (blocks in
+    /// [`Params::blocks_mut`] order) into `out` (length [`Trainer::param_count`]) and
+    /// returns the shard's stats. The partner computes the other shard; both then call
+    /// [`Trainer::step_with_shards`] with each other's output. Panics on a bad shard
+    /// index or length (a programming error, not an input error).
+    pub fn shard_gradient(&mut self, shard: usize, out: &mut [f32]) -> BatchStats {
+        let (params, train) = (&self.params, &self.data.train[..]);
+        let s = &mut self.shards[shard];
+        let stats = s.compute(params, train, train.len());
+        write_flat(&mut s.grads, out);
+        stats
+    }
+
+    /// The second half of a split step: takes the other shard's gradient and stats (from
+    /// the partner's [`Trainer::shard_gradient`]), sums the two shards in the same fixed
+    /// order as [`Trainer::step`] and updates. Two trainers of the same config that
+    /// exchange their halves this way stay bit-identical to one trainer calling
+    /// [`Trainer::step`]. With `lead` false the test set and progress measures are not
+    /// evaluated (the partner that nobody reads skips that work); its parameters are the
+    /// same either way.
+    pub fn step_with_shards(
+        &mut self,
+        mine: usize,
+        other: &[f32],
+        other_stats: BatchStats,
+        lead: bool,
+    ) -> Result<(), TrainError> {
+        if let Some(step) = self.diverged_at {
+            return Err(TrainError::Diverged { step });
+        }
+        let theirs = &mut self.shards[1 - mine];
+        read_flat(&mut theirs.grads, other);
+        theirs.stats = other_stats;
+        let (first, rest) = self.shards.split_at_mut(1);
+        first[0].grads.add_assign(&rest[0].grads);
+        let mut stats = first[0].stats;
+        stats.merge(rest[0].stats);
+        self.finish_step(stats, lead)
+    }
+
+    /// Everything after the gradient: divergence check, memorisation, recording (when
+    /// `lead`), the AdamW update.
+    fn finish_step(&mut self, train: BatchStats, lead: bool) -> Result<(), TrainError> {
         if !train.loss.is_finite() {
             self.diverged_at = Some(self.step);
             return Err(TrainError::Diverged { step: self.step });
@@ -639,11 +726,11 @@ impl Trainer {
             self.memorised_at = Some(self.step);
         }
         self.last_train = Some(train);
-        if self.records(self.step) {
+        if lead && self.records(self.step) {
             let test = model::evaluate(&self.params, &self.data.test, &mut self.ws);
             self.record(train, test);
         }
-        if self.track_progress && History::records_progress(self.step) {
+        if lead && self.track_progress && History::records_progress(self.step) {
             let point = self.progress();
             self.history.progress.push(point);
         }

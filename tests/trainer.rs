@@ -44,6 +44,72 @@ fn two_threads_give_the_same_bits_as_one() {
     assert_eq!(run(false), run(true));
 }
 
+/// Steps a leader and a follower the way the page's two workers do: each computes its own
+/// shard, they swap flat halves and stats, and both update.
+fn split_step(lead: &mut Trainer, follow: &mut Trainer) -> Result<(), TrainError> {
+    let n = lead.param_count();
+    let (mut g0, mut g1) = (vec![0.0; n], vec![0.0; n]);
+    let s0 = lead.shard_gradient(0, &mut g0);
+    let s1 = follow.shard_gradient(1, &mut g1);
+    let r1 = follow.step_with_shards(1, &g0, s0, false);
+    let r0 = lead.step_with_shards(0, &g1, s1, true);
+    assert_eq!(r0.is_ok(), r1.is_ok(), "both halves agree on divergence");
+    r0
+}
+
+#[test]
+fn two_workers_exchanging_halves_match_one_trainer_bit_for_bit() {
+    let mut one = Trainer::new(small()).unwrap();
+    let mut lead = Trainer::new(small()).unwrap();
+    let mut follow = Trainer::new(small()).unwrap();
+    for step in 0..120 {
+        if step == 60 {
+            for t in [&mut one, &mut lead, &mut follow] {
+                t.set_hyper(0.005, 2.0).unwrap();
+            }
+        }
+        one.step().unwrap();
+        split_step(&mut lead, &mut follow).unwrap();
+    }
+    assert_eq!(one.params(), lead.params());
+    assert_eq!(one.params(), follow.params());
+    assert_eq!(one.history(), lead.history());
+    assert!(
+        follow.history().points.is_empty(),
+        "the follower skips evaluation"
+    );
+    assert_eq!(one.memorised_at(), follow.memorised_at());
+    // A different partner (another seed) would not match: the check above can fail.
+    let mut other = Trainer::new(Config { seed: 5, ..small() }).unwrap();
+    let mut lead = Trainer::new(small()).unwrap();
+    split_step(&mut lead, &mut other).unwrap();
+    let mut one = Trainer::new(small()).unwrap();
+    one.step().unwrap();
+    assert_ne!(one.params(), lead.params());
+}
+
+#[test]
+fn split_steps_diverge_together() {
+    let config = Config {
+        lr: 10.0,
+        ..small()
+    };
+    let mut lead = Trainer::new(config.clone()).unwrap();
+    let mut follow = Trainer::new(config).unwrap();
+    let mut failed = None;
+    for _ in 0..500 {
+        if let Err(e) = split_step(&mut lead, &mut follow) {
+            failed = Some(e);
+            break;
+        }
+    }
+    let Some(TrainError::Diverged { step }) = failed else {
+        panic!("lr 10 should diverge within 500 steps");
+    };
+    assert_eq!(lead.diverged_at(), Some(step));
+    assert_eq!(follow.diverged_at(), Some(step));
+}
+
 #[test]
 fn tiny_training_sets_still_train() {
     // 9 pairs at 12%: one training pair, so the second half of the batch is empty.
