@@ -28,6 +28,7 @@ use crate::analysis::{self, Progress, Spectrum};
 use crate::plots::{self, PhaseCell, PhaseGrid, PhaseLayout, RunCurves, Theme};
 use crate::sweep::{self, Cell};
 use crate::task::{primes_between, Op};
+use crate::model::BatchStats;
 use crate::train::{Config, Event, Metrics, Point, ProgressPoint, Trainer};
 pub use crate::train::{Guess, Prediction, TOP_GUESSES};
 use plotters::coord::Shift;
@@ -424,6 +425,265 @@ impl Session {
     pub fn predict(&mut self, a: u32, b: u32) -> Result<JsValue, JsError> {
         let prediction = self.prediction(a, b).map_err(|e| JsError::new(&e))?;
         to_js(&prediction)
+    }
+}
+
+/// Shared memory through which two workers split every training step (see
+/// [`Session::run_lead`] and [`Session::follow`]): the leader computes the gradient of
+/// shard 0, the follower that of shard 1; each writes its half into the buffer, waits for
+/// the other's and both take the same update, so they stay bit-identical to a single
+/// [`Trainer`] (see [`Trainer::step_with_shards`]).
+///
+/// Layout of the `SharedArrayBuffer` (sized by [`Link::byte_length`]):
+/// - 8 × i32 control words: the leader's command counter and kind, the step the command
+///   is for, and the steps each side has published its half for;
+/// - 2 × 8 × f64, one block per step parity: lr, wd, then the leader's and the follower's
+///   batch stats (loss, correct, count);
+/// - 4 × n × f32 gradient slots: leader and follower, one per step parity.
+///
+/// Two slots per side (by step parity) let a fast side start step s + 1 while the slow
+/// side still reads step s: nobody overwrites a slot until the other side has passed
+/// the next barrier, which it only does after reading it.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Link {
+    ctrl: js_sys::Int32Array,
+    numbers: js_sys::Float64Array,
+    grads: js_sys::Float32Array,
+    n: usize,
+    /// The follower's last command seen.
+    seen: std::cell::Cell<i32>,
+    /// Scratch for one flat gradient in wasm memory.
+    scratch: std::cell::RefCell<Vec<f32>>,
+}
+
+/// Control word indices.
+const CMD: u32 = 0;
+const KIND: u32 = 1;
+const STEP: u32 = 2;
+const LEAD_DONE: u32 = 3;
+const FOLLOW_DONE: u32 = 4;
+/// Command kinds.
+const KIND_STEP: i32 = 1;
+const KIND_STOP: i32 = 2;
+/// Bytes before the f64 block and the f32 slots.
+const CTRL_BYTES: usize = 8 * 4;
+const NUMBER_BYTES: usize = 2 * 8 * 8;
+/// How long one side waits for the other mid-step before giving up (a step takes
+/// milliseconds; this only trips if the partner is gone).
+const PARTNER_TIMEOUT_MS: f64 = 10_000.0;
+
+impl Link {
+    fn atomic_load(&self, index: u32) -> i32 {
+        js_sys::Atomics::load(&self.ctrl, index).unwrap_or(0)
+    }
+
+    fn atomic_store(&self, index: u32, value: i32) {
+        let _ = js_sys::Atomics::store(&self.ctrl, index, value);
+        let _ = js_sys::Atomics::notify(&self.ctrl, index);
+    }
+
+    /// Blocks until control word `index` is at least `target`; false on timeout.
+    fn wait_for(&self, index: u32, target: i32) -> bool {
+        let deadline = js_sys::Date::now() + PARTNER_TIMEOUT_MS;
+        loop {
+            let now = self.atomic_load(index);
+            if now >= target {
+                return true;
+            }
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                return false;
+            }
+            let _ = js_sys::Atomics::wait_with_timeout(&self.ctrl, index, now, left);
+        }
+    }
+
+    /// The gradient slot of `side` (0 leader, 1 follower) for `step`.
+    fn slot(&self, side: usize, step: u64) -> js_sys::Float32Array {
+        let index = side * 2 + (step % 2) as usize;
+        let at = (index * self.n) as u32;
+        self.grads.subarray(at, at + self.n as u32)
+    }
+
+    fn numbers_at(&self, step: u64) -> u32 {
+        (step % 2) as u32 * 8
+    }
+
+    fn write_stats(&self, side: usize, step: u64, stats: BatchStats) {
+        let at = self.numbers_at(step) + 2 + 3 * side as u32;
+        self.numbers.set_index(at, stats.loss);
+        self.numbers.set_index(at + 1, stats.correct as f64);
+        self.numbers.set_index(at + 2, stats.count as f64);
+    }
+
+    fn read_stats(&self, side: usize, step: u64) -> BatchStats {
+        let at = self.numbers_at(step) + 2 + 3 * side as u32;
+        BatchStats {
+            loss: self.numbers.get_index(at),
+            correct: self.numbers.get_index(at + 1) as usize,
+            count: self.numbers.get_index(at + 2) as usize,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl Link {
+    /// Bytes of shared memory a link for `param_count` parameters needs.
+    pub fn byte_length(param_count: usize) -> usize {
+        CTRL_BYTES + NUMBER_BYTES + 4 * param_count * 4
+    }
+
+    /// Views `buffer` (a `SharedArrayBuffer` of [`Link::byte_length`] bytes, zeroed when
+    /// created) as a link for `param_count` parameters. Both workers make one on the
+    /// same buffer.
+    #[wasm_bindgen(constructor)]
+    pub fn new(buffer: &JsValue, param_count: usize) -> Result<Link, JsError> {
+        if !buffer.is_instance_of::<js_sys::SharedArrayBuffer>() {
+            return Err(JsError::new("a link needs a SharedArrayBuffer"));
+        }
+        let bytes = buffer.unchecked_ref::<js_sys::SharedArrayBuffer>().byte_length() as usize;
+        if bytes != Link::byte_length(param_count) {
+            return Err(JsError::new(&format!(
+                "shared buffer has {bytes} bytes, a link for {param_count} parameters needs {}",
+                Link::byte_length(param_count)
+            )));
+        }
+        let n = param_count;
+        Ok(Link {
+            ctrl: js_sys::Int32Array::new_with_byte_offset_and_length(buffer, 0, 8),
+            numbers: js_sys::Float64Array::new_with_byte_offset_and_length(
+                buffer,
+                CTRL_BYTES as u32,
+                16,
+            ),
+            grads: js_sys::Float32Array::new_with_byte_offset_and_length(
+                buffer,
+                (CTRL_BYTES + NUMBER_BYTES) as u32,
+                (4 * n) as u32,
+            ),
+            n,
+            seen: std::cell::Cell::new(0),
+            scratch: std::cell::RefCell::new(vec![0.0; n]),
+        })
+    }
+
+    /// Tells the follower to return from [`Session::follow`] (to its event loop, where it
+    /// can take a new run). The leader calls this before sending it anything else.
+    pub fn stop(&self) {
+        let _ = js_sys::Atomics::store(&self.ctrl, KIND, KIND_STOP);
+        let _ = js_sys::Atomics::add(&self.ctrl, CMD, 1);
+        let _ = js_sys::Atomics::notify(&self.ctrl, CMD);
+    }
+}
+
+/// Splitting steps between two workers (see [`Link`]).
+#[wasm_bindgen]
+impl Session {
+    /// Number of values in one flat gradient (what [`Link::byte_length`] needs).
+    pub fn param_count(&self) -> usize {
+        self.trainer.param_count()
+    }
+
+    /// True once the run has diverged (its loss stopped being finite).
+    #[wasm_bindgen(getter)]
+    pub fn diverged(&self) -> bool {
+        self.trainer.diverged_at().is_some()
+    }
+
+    /// Like [`Session::run`], but each step is split with the follower on `link`: this
+    /// worker computes shard 0 and records the history, the follower computes shard 1.
+    /// Both sessions must be at the same step with the same config (the page creates them
+    /// together). Throws the divergence message, or, if the follower stops answering,
+    /// "the second training worker stopped responding" (then [`Session::diverged`] is
+    /// false and the caller can go on alone: the parameters are untouched).
+    pub fn run_lead(&mut self, max_steps: u32, link: &Link) -> Result<u32, JsError> {
+        let before = self.trainer.step_count();
+        let mut scratch = link.scratch.borrow_mut();
+        let mut result = Ok(());
+        for _ in 0..max_steps {
+            let step = self.trainer.step_count();
+            if let Some(at) = self.trainer.diverged_at() {
+                result = Err(JsError::from(crate::TrainError::Diverged { step: at }));
+                break;
+            }
+            let at = link.numbers_at(step);
+            link.numbers.set_index(at, self.trainer.config().lr);
+            link.numbers.set_index(at + 1, self.trainer.config().wd);
+            let _ = js_sys::Atomics::store(&link.ctrl, STEP, step as i32);
+            let _ = js_sys::Atomics::store(&link.ctrl, KIND, KIND_STEP);
+            let _ = js_sys::Atomics::add(&link.ctrl, CMD, 1);
+            let _ = js_sys::Atomics::notify(&link.ctrl, CMD);
+
+            let stats = self.trainer.shard_gradient(0, &mut scratch);
+            link.slot(0, step).copy_from(&scratch);
+            link.write_stats(0, step, stats);
+            link.atomic_store(LEAD_DONE, step as i32 + 1);
+            if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
+                result = Err(JsError::new(
+                    "the second training worker stopped responding",
+                ));
+                break;
+            }
+            link.slot(1, step).copy_to(&mut scratch);
+            let theirs = link.read_stats(1, step);
+            if let Err(e) = self.trainer.step_with_shards(0, &scratch, theirs, true) {
+                result = Err(e.into());
+                break;
+            }
+        }
+        if self.trainer.step_count() != before {
+            self.measured = None;
+        }
+        result.map(|()| (self.trainer.step_count() - before) as u32)
+    }
+
+    /// The follower's loop: takes shard 1 of every step the leader on `link` asks for,
+    /// until the leader calls [`Link::stop`]; returns the number of steps taken. Blocks
+    /// the worker meanwhile (it has nothing else to do). Throws the divergence message
+    /// (the leader diverges at the same step), or a message if the leader vanished
+    /// mid-step or asked for a step this session is not at.
+    pub fn follow(&mut self, link: &Link) -> Result<u32, JsError> {
+        let mut scratch = link.scratch.borrow_mut();
+        let mut taken = 0;
+        loop {
+            let cmd = loop {
+                let cmd = link.atomic_load(CMD);
+                if cmd != link.seen.get() {
+                    break cmd;
+                }
+                let _ = js_sys::Atomics::wait(&link.ctrl, CMD, cmd);
+            };
+            link.seen.set(cmd);
+            if link.atomic_load(KIND) != KIND_STEP {
+                return Ok(taken);
+            }
+            let step = self.trainer.step_count();
+            let asked = link.atomic_load(STEP);
+            if asked != step as i32 {
+                return Err(JsError::new(&format!(
+                    "the leader asked for step {asked}, this worker is at step {step}"
+                )));
+            }
+            let at = link.numbers_at(step);
+            let (lr, wd) = (link.numbers.get_index(at), link.numbers.get_index(at + 1));
+            let config = self.trainer.config();
+            if lr != config.lr || wd != config.wd {
+                self.trainer.set_hyper(lr, wd)?;
+            }
+            let stats = self.trainer.shard_gradient(1, &mut scratch);
+            link.slot(1, step).copy_from(&scratch);
+            link.write_stats(1, step, stats);
+            link.atomic_store(FOLLOW_DONE, step as i32 + 1);
+            if !link.wait_for(LEAD_DONE, step as i32 + 1) {
+                return Err(JsError::new("the leading training worker stopped responding"));
+            }
+            link.slot(0, step).copy_to(&mut scratch);
+            let theirs = link.read_stats(0, step);
+            self.trainer.step_with_shards(1, &scratch, theirs, false)?;
+            self.measured = None;
+            taken += 1;
+        }
     }
 }
 

@@ -5,18 +5,23 @@
 // ({status, run, ...}); `run` echoes the id of the init/reset that created the session,
 // so the page can drop replies from a run it has already replaced.
 //
-//   in  {type: 'init', run, config, hyper, until, play, progress}  new session ('reset':
-//                               the same); progress: record the hidden-progress measures
-//                               (default true)
+//   in  {type: 'init', run, config, hyper, until, play, progress, split}  new session
+//                               ('reset': the same); progress: record the hidden-progress
+//                               measures (default true); split: false to train on this
+//                               worker alone (default: split each step with a second
+//                               worker where the page is cross-origin isolated and the
+//                               machine has two cores, see "Two workers" below)
 //       {type: 'play'}          train until paused (or `until`, or divergence)
 //       {type: 'pause'}
 //       {type: 'step', n}       take n steps now, then stay paused
 //       {type: 'hyper', lr, wd} change learning rate / weight decay from the next step
 //       {type: 'until', step}   pause exactly at this step (null: never)
 //       {type: 'csv'}           the history as CSV
+//       {type: 'json'}          the history as JSON
 //       {type: 'ablate'}        the key-frequency ablations at exactly the current step
 //       {type: 'predict', a, b} the network's answer to (a, b) at the current step
 //   out {status: 'ready', config, snapshot}     session created (config normalised)
+//       {status: 'workers', workers}            1 or 2: how many workers now train this run
 //       {status: 'running'}
 //       {status: 'snapshot', snapshot, sps}     at most ~8 per second while running
 //                                               (metrics: the latest recorded point)
@@ -26,6 +31,7 @@
 //       {status: 'diverged', message, snapshot}
 //       {status: 'error', message, fatal}       bad config (fatal: wasm failed to load)
 //       {status: 'csv', csv}
+//       {status: 'json', json}
 //       {status: 'ablation', ablation}          see Ablation in src/web.rs
 //       {status: 'prediction', prediction}      see Prediction in src/web.rs
 //       {status: 'prediction', error}           a or b refused (message for the reader)
@@ -33,8 +39,18 @@
 // Pacing: each slice runs a batch of steps sized to take ~30 ms (measured, adaptive),
 // then yields through a MessageChannel (no setTimeout clamping) so pause and slider
 // messages are handled within one slice.
+//
+// Two workers: one wasm thread tops out well below what the machine's two cores can do,
+// so where SharedArrayBuffer is available (the page is cross-origin isolated: our
+// server sends COOP/COEP) this worker starts a follower (half-worker.js) holding a copy
+// of the same run. Every step, each computes the gradient of one fixed half of the
+// training batch, they swap halves through shared memory (Link in src/web.rs) and both
+// take the same update, bit-identical to one worker doing both halves. The follower
+// must be at the same step as this worker: a run that starts stepping before the
+// follower is ready (it waits up to PARTNER_WAIT_MS) trains alone to its end. If the
+// follower fails, training goes on here alone; nothing is lost.
 
-import init, { Session } from './pkg/grokking.js';
+import init, { Link, Session } from './pkg/grokking.js';
 import { wasmUrl } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
@@ -44,6 +60,14 @@ const SLICE_MS = 30;
 const POST_MS = 125;
 /** Window over which steps per second are measured. */
 const SPS_WINDOW_MS = 1000;
+/** How long a fresh run waits for its follower before it starts alone. */
+const PARTNER_WAIT_MS = 3000;
+
+/** Whether this browser and machine can split steps between two workers at all. */
+const canSplit =
+  self.crossOriginIsolated === true &&
+  typeof SharedArrayBuffer === 'function' &&
+  (navigator.hardwareConcurrency ?? 1) >= 2;
 
 const loaded = init({ module_or_path: wasmUrl() }).then(
   () => true,
@@ -64,6 +88,14 @@ let msPerStep = null;
 let lastPost = 0;
 /** Recent (time, step) samples for the steps/s readout. */
 let samples = [];
+/**
+ * The follower: {worker, link, state} with state 'loading' (its session is being made),
+ * 'ready' (in step with this run: steps are split) or 'idle' (not part of this run).
+ * null before the first split run, or for good once it failed.
+ */
+let partner = null;
+/** Set when the follower failed: this worker trains alone from then on. */
+let partnerBroken = false;
 /** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
 const queueSlice = scheduler(() => slice());
 
@@ -101,8 +133,13 @@ function advance(n) {
     applyDue();
     const k = pending.length > 0 ? Math.min(left, pending[0].step - session.step) : left;
     try {
-      left -= session.run(k);
+      left -= runSteps(k);
     } catch (err) {
+      if (!session.diverged) {
+        // The follower failed mid-step (the parameters are untouched): go on alone.
+        dropPartner(errorMessage(err));
+        continue;
+      }
       playing = false;
       post('diverged', { message: errorMessage(err), snapshot: session.snapshot(true) });
       return false;
@@ -110,6 +147,78 @@ function advance(n) {
   }
   applyDue();
   return true;
+}
+
+/** Takes up to k steps, split with the follower when it is in step with this run. */
+function runSteps(k) {
+  if (partner !== null && partner.state === 'ready') return session.run_lead(k, partner.link);
+  if (partner !== null && partner.state === 'loading') partner.state = 'idle'; // too late now
+  return session.run(k);
+}
+
+function workers() {
+  return partner !== null && partner.state === 'ready' ? 2 : 1;
+}
+
+/** Stops using the follower for good (it failed) and says so. */
+function dropPartner(reason) {
+  if (partner === null) return;
+  partner.worker.terminate();
+  partner = null;
+  partnerBroken = true;
+  console.warn(`training on one worker from now on: ${reason}`);
+  post('workers', { workers: 1 });
+}
+
+/** Releases the follower from the current run (it returns to its message loop). */
+function releasePartner() {
+  if (partner === null) return;
+  if (partner.link !== null) {
+    partner.link.stop();
+    partner.link.free();
+    partner.link = null;
+  }
+  partner.state = 'idle';
+}
+
+/** Hands the follower a copy of the new run (called right after the session is made). */
+function attachPartner(config) {
+  if (!canSplit || partnerBroken) return;
+  if (partner === null) {
+    const worker = new Worker(new URL('./half-worker.js', import.meta.url), { type: 'module' });
+    partner = { worker, link: null, state: 'idle' };
+    worker.onmessage = (event) => onPartnerMessage(event.data);
+    worker.onerror = (event) => dropPartner(event.message ?? 'the second worker failed to start');
+  }
+  const n = session.param_count();
+  const buffer = new SharedArrayBuffer(Link.byte_length(n));
+  partner.link = new Link(buffer, n);
+  partner.state = 'loading';
+  partner.run = run;
+  partner.worker.postMessage({ type: 'init', run, config, buffer, paramCount: n });
+  const thisRun = run;
+  setTimeout(() => {
+    // Too slow: this run starts alone (the follower joins the next one).
+    if (partner !== null && partner.run === thisRun && partner.state === 'loading') {
+      partner.state = 'idle';
+      queueSlice();
+    }
+  }, PARTNER_WAIT_MS);
+}
+
+function onPartnerMessage(msg) {
+  if (partner === null) return;
+  if (msg.status === 'ready') {
+    if (msg.run !== run || partner.run !== run || partner.state !== 'loading' || session === null || session.step !== 0) {
+      return; // a run that has moved on; the follower waits for the next one
+    }
+    partner.state = 'ready';
+    post('workers', { workers: 2 });
+    queueSlice();
+  } else if (msg.status === 'error') {
+    // A follower that diverged says so at the same step as this worker: nothing to do.
+    if (!msg.diverged) dropPartner(msg.message);
+  }
 }
 
 function stepsPerSecond(now) {
@@ -121,6 +230,8 @@ function stepsPerSecond(now) {
 
 function slice() {
   if (!playing || session === null) return;
+  // A fresh run waits (briefly) for its follower rather than start alone.
+  if (partner !== null && partner.state === 'loading' && session.step === 0) return;
   applyDue();
   const wanted = msPerStep === null ? 1 : Math.max(1, Math.round(SLICE_MS / msPerStep));
   const n = allowed(wanted);
@@ -140,13 +251,14 @@ function slice() {
   }
   if (now - lastPost >= POST_MS) {
     lastPost = now;
-    post('snapshot', { snapshot: session.snapshot(false), sps });
+    post('snapshot', { snapshot: session.snapshot(false), sps, workers: workers() });
   }
   queueSlice();
 }
 
 function start(msg) {
   playing = false;
+  releasePartner();
   if (session !== null) session.free();
   session = null;
   run = msg.run;
@@ -163,7 +275,9 @@ function start(msg) {
     post('error', { message: errorMessage(err) });
     return;
   }
-  post('ready', { config: session.config(), snapshot: session.snapshot(true) });
+  const config = session.config();
+  post('ready', { config, snapshot: session.snapshot(true) });
+  if (msg.split !== false) attachPartner(config);
   if (msg.play) play();
 }
 
@@ -210,6 +324,9 @@ function handle(msg) {
       break;
     case 'csv':
       post('csv', { csv: session.history_csv() });
+      break;
+    case 'json':
+      post('json', { json: session.history_json() });
       break;
     case 'ablate':
       // Between two slices: the numbers are those of exactly the step now reached.

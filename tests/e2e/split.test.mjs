@@ -1,0 +1,57 @@
+// End-to-end test of the two-worker training path (worker.js + half-worker.js): on the
+// served page (cross-origin isolated, so SharedArrayBuffer is available) a run is split
+// between two workers, and the numbers it reaches are bit-identical to the same run
+// trained by a single Session in one thread.
+//
+// Run by scripts/test against the page it serves (BASE_URL), or by hand:
+//   BASE_URL=http://127.0.0.1:8000/ node --test tests/e2e/split.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, waitForMetric } from './run.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('a run split between two workers matches one worker bit for bit', { timeout: 120_000 }, async () => {
+  const opened = await openPage(browser, '?p=47&seed=3&until=300');
+  const { page } = opened;
+  const workerUrls = () => page.workers().map((w) => w.url());
+  const isolated = await page.evaluate(() => self.crossOriginIsolated);
+  assert.equal(isolated, true, 'the server sends the cross-origin isolation headers');
+
+  const split = await waitForMetric(page, (m) => m.state === 'paused', 90_000);
+  assert.equal(split.step, 300, 'paused exactly at until');
+  assert.ok(workerUrls().some((u) => u.endsWith('/half-worker.js')), `a follower worker ran: ${workerUrls()}`);
+
+  // The same run, one Session on the page's main thread, one step at a time on one core.
+  const alone = await page.evaluate(async () => {
+    const { wasmUrl } = await import('./www/wasm.js');
+    const wasm = await import('./www/pkg/grokking.js');
+    await wasm.default({ module_or_path: wasmUrl() });
+    const session = new wasm.Session({ p: 47, seed: 3 });
+    const taken = session.run(300);
+    const { metrics } = session.snapshot(true);
+    session.free();
+    return { taken, metrics };
+  });
+  assert.equal(alone.taken, 300);
+  const pairs = [
+    ['trainLoss', 'train_loss'],
+    ['testLoss', 'test_loss'],
+    ['trainAcc', 'train_acc'],
+    ['testAcc', 'test_acc'],
+    ['weightNorm', 'weight_norm'],
+  ];
+  for (const [shown, raw] of pairs) {
+    assert.equal(split[shown], alone.metrics[raw], `${shown}: two workers ${split[shown]}, one ${alone.metrics[raw]}`);
+  }
+  console.log(`# p=47 seed 3 at step 300: train loss ${split.trainLoss} on two workers and on one`);
+  assert.deepEqual(opened.problems(), []);
+  await page.close();
+});
