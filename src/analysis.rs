@@ -351,6 +351,230 @@ fn ce_row(z: &[f64], label: usize) -> (f64, bool) {
     (lse - z[label], arg == label)
 }
 
+/// One moment of a run's embedding, for scrubbing back through the run: the whole
+/// embedding (so the circle of any frequency can be drawn) and its spectrum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// Updates taken when the embedding was copied.
+    pub step: u64,
+    /// The embedding E (p × d).
+    pub embedding: Array2<f32>,
+    /// Its Fourier spectrum.
+    pub spectrum: Spectrum,
+}
+
+/// At most this many frames are kept ([`Frames`]).
+pub const MAX_FRAMES: usize = 240;
+/// At least this many frames are kept, however large the embedding.
+pub const MIN_FRAMES: usize = 16;
+/// The frames together hold at most about this many embedding numbers (16 MB of f32):
+/// p = 257 with d = 512 keeps fewer frames than the default model.
+pub const FRAME_BUDGET: usize = 4_000_000;
+
+/// A run's embedding over time, bounded: at most [`Frames::cap`] frames, spread over the
+/// log-step axis. When a new frame would exceed the cap, the frame in the densest stretch
+/// of log-step goes (see [`thin_index`]); the first and the latest frame always stay.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Frames {
+    frames: Vec<Frame>,
+    /// A cap set by [`Frames::with_cap`]; 0 means the default for the embedding's size.
+    cap: usize,
+}
+
+/// How many frames of a `p × d` embedding are kept by default: [`MAX_FRAMES`], fewer for
+/// large embeddings ([`FRAME_BUDGET`]), never fewer than [`MIN_FRAMES`].
+pub fn frame_cap(p: usize, d: usize) -> usize {
+    (FRAME_BUDGET / (p * d).max(1)).clamp(MIN_FRAMES, MAX_FRAMES)
+}
+
+/// Which frame to drop from frames at `steps` (increasing) to keep them spread over the
+/// log-step axis: among the frames strictly between the first and the last, the one whose
+/// neighbours are closest together in ln(1 + step) (the earliest on ties). `None` when
+/// there are fewer than three.
+pub fn thin_index(steps: &[u64]) -> Option<usize> {
+    if steps.len() < 3 {
+        return None;
+    }
+    let x = |i: usize| (steps[i] as f64).ln_1p();
+    (1..steps.len() - 1)
+        .map(|i| (i, x(i + 1) - x(i - 1)))
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .map(|(i, _)| i)
+}
+
+impl Frames {
+    /// No frames, keeping at most `cap` (at least 2: the first and the latest).
+    pub fn with_cap(cap: usize) -> Frames {
+        Frames {
+            frames: Vec::new(),
+            cap: cap.max(2),
+        }
+    }
+
+    /// The most frames kept (for the current embedding's size).
+    pub fn cap(&self) -> usize {
+        if self.cap > 0 {
+            return self.cap;
+        }
+        self.frames.first().map_or(MAX_FRAMES, |f| {
+            frame_cap(f.embedding.nrows(), f.embedding.ncols())
+        })
+    }
+
+    /// Adds the embedding at `step` with its spectrum (computed if not given). A step not
+    /// after the latest frame's is ignored when equal (nothing new) and starts over when
+    /// earlier (a new run); so is an embedding of another shape.
+    pub fn push(&mut self, step: u64, embedding: Array2<f32>, spectrum: Option<Spectrum>) {
+        if let Some(last) = self.frames.last() {
+            if step == last.step && embedding.dim() == last.embedding.dim() {
+                return;
+            }
+            if step < last.step || embedding.dim() != last.embedding.dim() {
+                self.frames.clear();
+            }
+        }
+        let spectrum = spectrum.unwrap_or_else(|| spectrum_of(&embedding));
+        self.frames.push(Frame {
+            step,
+            embedding,
+            spectrum,
+        });
+        let cap = self.cap();
+        while self.frames.len() > cap {
+            let steps: Vec<u64> = self.frames.iter().map(|f| f.step).collect();
+            match thin_index(&steps) {
+                Some(i) => {
+                    self.frames.remove(i);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Frame `i` (0 = the first).
+    pub fn get(&self, i: usize) -> Option<&Frame> {
+        self.frames.get(i)
+    }
+
+    /// The latest frame.
+    pub fn last(&self) -> Option<&Frame> {
+        self.frames.last()
+    }
+
+    /// The frames, by increasing step.
+    pub fn as_slice(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// The last frame at or before `step` (0 when `step` is before the first frame, or
+    /// there are no frames).
+    pub fn index_at_or_before(&self, step: f64) -> usize {
+        self.frames
+            .partition_point(|f| (f.step as f64) <= step)
+            .saturating_sub(1)
+    }
+
+    /// The key frequencies of the latest frame, strongest first (empty without frames).
+    pub fn final_keys(&self) -> Vec<usize> {
+        self.last()
+            .map(|f| key_frequencies(&f.spectrum.energy))
+            .unwrap_or_default()
+    }
+
+    /// Forgets every frame (keeps the cap).
+    pub fn clear(&mut self) {
+        self.frames.clear();
+    }
+}
+
+/// [`spectrum`] under another name, for [`Frames::push`] (where `spectrum` is a variable).
+fn spectrum_of(embedding: &Array2<f32>) -> Spectrum {
+    spectrum(embedding)
+}
+
+/// A share (0..1) as a whole percentage ("22%"), with one decimal below 1 % and between
+/// 99 and 100 % so that neither rounds to a misleading 0 or 100.
+pub fn percent(share: f64) -> String {
+    if !share.is_finite() {
+        return "–".into();
+    }
+    let x = 100.0 * share;
+    if (x > 0.0 && x < 1.0) || (x > 99.0 && x < 100.0) {
+        let s = format!("{:.1}%", (x * 10.0).floor() / 10.0);
+        if s == "0.0%" {
+            "less than 0.1%".into()
+        } else {
+            s
+        }
+    } else {
+        format!("{}%", x.round())
+    }
+}
+
+/// One sentence describing the embedding at one moment, for screen readers: the step, the
+/// three strongest frequencies with their shares of the non-constant energy, how many key
+/// frequencies hold how much, and the Gini coefficient. E.g. "Step 1200: the strongest
+/// frequencies are 14 (22% of the energy), 35 (18%) and 41 (12%); 9 key frequencies hold
+/// 93%; Gini coefficient 0.62."
+pub fn frame_summary(step: u64, spectrum: &Spectrum) -> String {
+    let total: f64 = spectrum
+        .energy
+        .iter()
+        .skip(1)
+        .filter(|e| e.is_finite())
+        .sum();
+    if total.is_nan() || total <= 0.0 {
+        return format!("Step {step}: the embedding has no non-constant energy yet.");
+    }
+    let top: Vec<(usize, f64)> = ranked_frequencies(&spectrum.energy)
+        .into_iter()
+        .take(3)
+        .map(|k| (k, spectrum.energy[k] / total))
+        .collect();
+    let parts: Vec<String> = top
+        .iter()
+        .enumerate()
+        .map(|(i, &(k, share))| {
+            if i == 0 {
+                format!("{k} ({} of the energy)", percent(share))
+            } else {
+                format!("{k} ({})", percent(share))
+            }
+        })
+        .collect();
+    let list = match parts.len() {
+        1 => format!("the strongest frequency is {}", parts[0]),
+        2 => format!(
+            "the strongest frequencies are {} and {}",
+            parts[0], parts[1]
+        ),
+        _ => format!(
+            "the strongest frequencies are {}, {} and {}",
+            parts[0], parts[1], parts[2]
+        ),
+    };
+    let n = spectrum.keys.len();
+    let keys = if n == 1 {
+        format!("1 key frequency holds {}", percent(spectrum.key_share))
+    } else {
+        format!("{n} key frequencies hold {}", percent(spectrum.key_share))
+    };
+    format!(
+        "Step {step}: {list}; {keys}; Gini coefficient {:.2}.",
+        spectrum.gini
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,6 +165,13 @@ pub struct Snapshot {
     /// subtraction; see [`analysis::answer_variable`]): otherwise only the Gini
     /// coefficient and the key share are measured.
     pub has_measures: bool,
+    /// The embedding E, row-major p × d (token a's vector at `a * embedding_d..`), for
+    /// the page's history of frames (see [`Figures::frame_count`]); empty once diverged.
+    #[serde(default)]
+    pub embedding: Vec<f32>,
+    /// d, the embedding's width (0 when `embedding` is empty).
+    #[serde(default)]
+    pub embedding_d: usize,
 }
 
 /// The network with its key frequencies kept only or removed, beside the real one, at
@@ -325,6 +332,13 @@ impl Session {
                 .collect();
             (Some(spectrum), circles)
         };
+        let (embedding, embedding_d) = match diverged_at {
+            Some(_) => (Vec::new(), 0),
+            None => {
+                let embed = &self.trainer.params().embed;
+                (embed.iter().copied().collect(), embed.ncols())
+            }
+        };
         let config = self.trainer.config();
         Snapshot {
             step: self.trainer.step_count(),
@@ -343,6 +357,8 @@ impl Session {
             progress_from,
             progress,
             has_measures: analysis::answer_variable(config.op).is_some(),
+            embedding,
+            embedding_d,
         }
     }
 }
@@ -404,6 +420,13 @@ impl Session {
     /// columns when tracked).
     pub fn history_csv(&self) -> String {
         self.trainer.history().to_csv()
+    }
+
+    /// The run as JSON (see [`crate::train::history_json`]): `{"config": {...},
+    /// "points": [...], "events": [...], "progress": [...], "memorised_at",
+    /// "grokked_at", "diverged_at"}`.
+    pub fn history_json(&self) -> Result<String, JsError> {
+        crate::train::history_json(&self.trainer).map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// Records the hidden-progress measures on the schedule of
@@ -859,12 +882,18 @@ pub struct Figures {
     circles: Vec<Circle>,
     progress: Vec<ProgressPoint>,
     has_measures: bool,
+    /// Step at which the run diverged, if it did.
+    diverged_at: Option<u64>,
+    /// The embedding over the run, for the scrubber.
+    frames: analysis::Frames,
 }
 
 /// The Rust-side surface.
 impl Figures {
     /// Adds a snapshot's increments and replaces the latest spectrum and circles.
     pub fn add(&mut self, snapshot: Snapshot) {
+        self.record_frame(&snapshot);
+        self.diverged_at = snapshot.diverged_at;
         self.points.truncate(snapshot.points_from);
         self.points.extend(snapshot.points);
         self.events.truncate(snapshot.events_from);
@@ -1084,5 +1113,232 @@ impl Figures {
             plots::draw_spectrum(area, spectrum, theme)
         })?;
         Ok(true)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The article's figures: the task, runs side by side, the scrubber, summaries, exports
+
+/// Arithmetic modulo `p` as a clock (see [`plots::draw_task_clock`]): the p positions,
+/// a, b and the answer (a `op` b) mod p marked, and the worked example as a caption, e.g.
+/// "a + b = 45 + 60 = 105 ≡ 8 (mod 97)". `op` is an operation name (`add`, `sub`, `mul`,
+/// `div`, `x2y2`, `x2xyy2`). Throws with a readable message for an unknown operation, p
+/// out of 3..=257, a composite p for division, a or b out of 0..p, or b = 0 for division.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_task_clock(
+    canvas: HtmlCanvasElement,
+    scale: f64,
+    dark: bool,
+    p: u32,
+    op: &str,
+    a: u32,
+    b: u32,
+) -> Result<(), JsError> {
+    let example = plots::TaskExample::parse(p, op, a, b).map_err(|e| JsError::new(&e))?;
+    Figures::draw_on(canvas, scale, dark, |area, theme| {
+        plots::draw_task_clock(area, &example, theme)
+    })
+}
+
+/// The p × p table of all pairs of a run's task (see [`plots::draw_task_pairs`]): row a,
+/// column b; training pairs in blue, test pairs in vermillion, pairs outside the task
+/// (b = 0 for division) grey, with the counts in the legend. `config` is a config object
+/// as for [`Session::new`] (validated; the split is exactly the run's). Cell (a, b) is
+/// outlined when both are ≥ 0 (pass −1 for none).
+#[wasm_bindgen]
+pub fn draw_task_pairs(
+    canvas: HtmlCanvasElement,
+    scale: f64,
+    dark: bool,
+    config: JsValue,
+    a: i32,
+    b: i32,
+) -> Result<(), JsError> {
+    let config = parse_config(config)?;
+    let table = plots::PairTable::from_config(&config);
+    let highlight = (a >= 0 && b >= 0).then_some((a as u32, b as u32));
+    Figures::draw_on(canvas, scale, dark, |area, theme| {
+        plots::draw_task_pairs(area, &table, highlight, theme)
+    })
+}
+
+/// Which pair `[a, b]` of the pairs table is under the point (x, y), given in CSS pixels
+/// from the canvas's top-left corner (e.g. `event.offsetX`, `event.offsetY`), for a
+/// canvas of `width × height` device pixels drawn at `scale` (device pixels per CSS
+/// pixel) with modulus `p`; `undefined` outside the table. The layout is the drawing's
+/// own ([`plots::PairsLayout`]).
+#[wasm_bindgen]
+pub fn task_pair_at(
+    width: u32,
+    height: u32,
+    scale: f64,
+    p: u32,
+    x: f64,
+    y: f64,
+) -> Option<Vec<u32>> {
+    let theme = Theme { scale, dark: false };
+    let layout = plots::PairsLayout::new(width, height, p, &theme)?;
+    // The layout is in device pixels, at the scale the drawing used.
+    let s = theme.effective_scale();
+    layout.pair_at(x * s, y * s).map(|(a, b)| vec![a, b])
+}
+
+/// Two runs on shared axes (see [`plots::draw_comparison`]): `metric` is "accuracy"
+/// (train dashed, test solid, one colour per run) or "loss"; the step axis covers the
+/// longer run. Throws for another metric.
+#[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
+pub fn draw_comparison(
+    canvas: HtmlCanvasElement,
+    scale: f64,
+    dark: bool,
+    metric: &str,
+    a: &Figures,
+    label_a: &str,
+    b: &Figures,
+    label_b: &str,
+) -> Result<(), JsError> {
+    let metric: plots::Metric = metric.parse().map_err(|e: String| JsError::new(&e))?;
+    let runs = [a.curves_named(label_a), b.curves_named(label_b)];
+    Figures::draw_on(canvas, scale, dark, |area, theme| {
+        plots::draw_comparison(area, &runs, metric, theme)
+    })
+}
+
+/// Sentences comparing two runs for screen readers (see
+/// [`crate::train::comparison_summary`]).
+#[wasm_bindgen]
+pub fn comparison_summary(a: &Figures, label_a: &str, b: &Figures, label_b: &str) -> String {
+    crate::train::comparison_summary(&a.outline(label_a), &b.outline(label_b))
+}
+
+/// The Rust-side surface of the scrubber and summaries.
+impl Figures {
+    /// Keeps the snapshot's embedding as a frame (when it carries one).
+    fn record_frame(&mut self, snapshot: &Snapshot) {
+        let d = snapshot.embedding_d;
+        if d == 0 || snapshot.embedding.is_empty() || !snapshot.embedding.len().is_multiple_of(d) {
+            return;
+        }
+        let p = snapshot.embedding.len() / d;
+        let Ok(embed) = ndarray::Array2::from_shape_vec((p, d), snapshot.embedding.clone()) else {
+            return;
+        };
+        self.frames
+            .push(snapshot.step, embed, snapshot.spectrum.clone());
+    }
+
+    /// The embedding frames held.
+    pub fn frames(&self) -> &analysis::Frames {
+        &self.frames
+    }
+
+    /// The run's curves under a name (for comparisons).
+    fn curves_named<'a>(&'a self, label: &'a str) -> RunCurves<'a> {
+        RunCurves {
+            label,
+            ..self.curves()
+        }
+    }
+
+    /// The run as the summaries take it.
+    fn outline<'a>(&'a self, label: &'a str) -> crate::train::RunOutline<'a> {
+        crate::train::RunOutline {
+            label,
+            points: &self.points,
+            memorised_at: self.memorised_at,
+            grokked_at: self.grokked_at,
+            diverged_at: self.diverged_at,
+        }
+    }
+}
+
+/// The scrubber: the run's embedding at up to 240 moments (one per snapshot, thinned to
+/// stay spread over the log-step axis; the first and the latest always kept), drawn on
+/// demand; and summaries for screen readers.
+#[wasm_bindgen]
+impl Figures {
+    /// Number of frames held.
+    pub fn frame_count(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// The step of frame `i`, if there is one.
+    pub fn frame_step(&self, i: usize) -> Option<f64> {
+        self.frames.get(i).map(|f| f.step as f64)
+    }
+
+    /// The index of the last frame at or before `step` (0 if none is).
+    pub fn frame_index_at_or_before(&self, step: f64) -> usize {
+        self.frames.index_at_or_before(step)
+    }
+
+    /// The key frequencies of the latest frame, strongest first (empty before the first).
+    pub fn final_keys(&self) -> Vec<usize> {
+        self.frames.final_keys()
+    }
+
+    /// The embedding circle of frequency `k` at frame `i`, drawn as
+    /// [`Figures::draw_circle`] draws the live one. Returns false (drawing nothing) when
+    /// there is no frame `i`.
+    pub fn draw_circle_frame(
+        &self,
+        i: usize,
+        k: usize,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<bool, JsError> {
+        let Some(frame) = self.frames.get(i) else {
+            return Ok(false);
+        };
+        let coords = analysis::circle(&frame.embedding, k);
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_circle(area, &coords, k, theme)
+        })?;
+        Ok(true)
+    }
+
+    /// The spectrum at frame `i` with the frequencies `highlight` marked (e.g.
+    /// [`Figures::final_keys`]: the caption then reads "final key frequencies (n)",
+    /// otherwise "marked frequencies (n)"). Returns false when there is no frame `i`.
+    pub fn draw_spectrum_frame(
+        &self,
+        i: usize,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+        highlight: Vec<usize>,
+    ) -> Result<bool, JsError> {
+        let Some(frame) = self.frames.get(i) else {
+            return Ok(false);
+        };
+        let name = if highlight == self.final_keys() {
+            "final key"
+        } else {
+            "marked"
+        };
+        Self::draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_spectrum_marked(area, &frame.spectrum, &highlight, name, theme)
+        })?;
+        Ok(true)
+    }
+
+    /// One sentence on frame `i` for screen readers (see [`analysis::frame_summary`]):
+    /// the step, the strongest frequencies and their share of the energy, the Gini
+    /// coefficient. Empty when there is no frame `i`.
+    pub fn frame_summary(&self, i: usize) -> String {
+        self.frames
+            .get(i)
+            .map(|f| analysis::frame_summary(f.step, &f.spectrum))
+            .unwrap_or_default()
+    }
+
+    /// One sentence on the live run for screen readers (see
+    /// [`crate::train::RunOutline::summary`]), e.g. "Step 600: train accuracy 100%, test
+    /// accuracy 3%; memorised at step 75, test accuracy still 3% — on the plateau."
+    pub fn summary(&self) -> String {
+        self.outline("").summary()
     }
 }

@@ -1061,3 +1061,301 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
     });
     check_common(&svg, &theme);
 }
+
+// ---------------------------------------------------------------------------------------
+// The article's figures: the task clock, the pairs table, runs side by side, the spectrum
+// with marked frequencies
+
+use grokking::plots::{
+    draw_comparison, draw_spectrum_marked, draw_task_clock, draw_task_pairs, Metric, PairKind,
+    PairTable, PairsLayout, TaskExample, ANSWER_COLOR, A_COLOR, B_COLOR, PAIR_TEST_COLOR,
+    PAIR_TRAIN_COLOR, RUN_COLORS,
+};
+use grokking::task::Dataset;
+use grokking::Op;
+
+#[test]
+fn task_example_works_the_sum_and_rejects_bad_input() {
+    let ex = TaskExample::parse(97, "add", 45, 60).unwrap();
+    assert_eq!(ex.answer, 8);
+    assert_eq!(ex.caption(), "a + b = 45 + 60 = 105 ≡ 8 (mod 97)");
+    assert_eq!(ex.note(), None);
+    let small = TaskExample::new(97, Op::Add, 3, 4).unwrap();
+    assert_eq!(small.caption(), "a + b = 3 + 4 = 7 (mod 97)");
+    assert_eq!(
+        TaskExample::new(97, Op::Sub, 3, 10).unwrap().caption(),
+        "a − b = 3 − 10 = −7 ≡ 90 (mod 97)"
+    );
+    assert_eq!(
+        TaskExample::new(97, Op::Mul, 50, 2).unwrap().caption(),
+        "a · b = 50 · 2 = 100 ≡ 3 (mod 97)"
+    );
+    let div = TaskExample::new(97, Op::Div, 5, 3).unwrap();
+    assert_eq!(div.answer, 34);
+    assert_eq!(div.caption(), "a ÷ b = 5 ÷ 3 ≡ 5 · 65 = 325 ≡ 34 (mod 97)");
+    assert_eq!(div.note().unwrap(), "65 is the inverse of 3: 3 · 65 ≡ 1");
+    assert_eq!(
+        TaskExample::new(97, Op::X2y2, 10, 5).unwrap().caption(),
+        "a² + b² = 10² + 5² = 125 ≡ 28 (mod 97)"
+    );
+    assert_eq!(
+        TaskExample::new(97, Op::X2xyy2, 10, 5).unwrap().caption(),
+        "a² + ab + b² = 10² + 10·5 + 5² = 175 ≡ 78 (mod 97)"
+    );
+
+    let err = |r: Result<TaskExample, String>| r.expect_err("rejected");
+    assert!(err(TaskExample::parse(97, "pow", 1, 2)).contains("unknown operation 'pow'"));
+    let e = err(TaskExample::parse(91, "div", 1, 2));
+    assert!(e.contains("prime") && e.contains("91 = 7 × 13"), "{e}");
+    assert!(err(TaskExample::parse(97, "div", 4, 0)).contains("b = 0"));
+    assert!(err(TaskExample::parse(97, "add", 97, 0)).contains("0 to 96"));
+    assert!(err(TaskExample::parse(2, "add", 1, 1)).contains("3 to 257"));
+    // A composite modulus is fine where no inverse is needed.
+    assert!(TaskExample::parse(91, "add", 90, 5).is_ok());
+}
+
+#[test]
+fn clock_marks_a_b_and_the_answer_and_works_the_example() {
+    let theme = Theme::default();
+    let ex = TaskExample::parse(97, "add", 45, 60).unwrap();
+    let svg = render("task_clock", (480, 480), |a| {
+        draw_task_clock(a, &ex, &theme)
+    });
+    check_common(&svg, &theme);
+    let t = texts(&svg);
+    let n = |s: &str| t.iter().filter(|x| x.as_str() == s).count();
+    assert_eq!(n("a + b = 45 + 60 = 105 ≡ 8 (mod 97)"), 1, "caption");
+    assert_eq!(n("a = 45") + n("b = 60"), 2, "legend");
+    assert_eq!(n("a + b (answer) = 8"), 1);
+    // The marked numbers once each; 0 labelled; p = 97 does not get all 97 numbers.
+    for s in ["45", "60", "8", "0"] {
+        assert_eq!(n(s), 1, "number {s}");
+    }
+    let numbers = t.iter().filter(|s| s.parse::<u32>().is_ok()).count();
+    assert!(
+        (6..60).contains(&numbers),
+        "{numbers} numbers round the ring"
+    );
+    // a, b and the answer in their colours (legend swatch + mark).
+    let attr = |name: &str, c: RGBColor| svg.matches(&format!("{name}=\"{}\"", css_hex(c))).count();
+    assert!(attr("fill", A_COLOR) >= 2 && attr("fill", B_COLOR) >= 2);
+    assert!(
+        attr("stroke", ANSWER_COLOR) >= 3,
+        "answer ring, hand, legend"
+    );
+
+    // Small p: every number; division with its note; the dark theme; a phone; tiny areas.
+    let ex = TaskExample::parse(13, "div", 7, 5).unwrap();
+    let dark = Theme {
+        scale: 1.0,
+        dark: true,
+    };
+    let svg = render("task_clock_div", (400, 420), |a| {
+        draw_task_clock(a, &ex, &dark)
+    });
+    check_common(&svg, &dark);
+    let t = texts(&svg);
+    let numbers = t.iter().filter(|s| s.parse::<u32>().is_ok()).count();
+    assert_eq!(numbers, 13, "every number, once");
+    assert!(t.iter().any(|s| s.contains("is the inverse of 5")));
+    for (size, scale) in [
+        ((320, 360), 1.0),
+        ((1, 1), 1.0),
+        ((90, 90), 1.0),
+        ((800, 800), 2.0),
+    ] {
+        let th = Theme { scale, dark: false };
+        for op in Op::ALL {
+            let ex = TaskExample::new(257, op, 256, 1).unwrap();
+            let svg = render("task_clock_sizes", size, |a| draw_task_clock(a, &ex, &th));
+            check_common(&svg, &th);
+        }
+    }
+}
+
+#[test]
+fn pairs_table_colours_the_split_with_counts_and_hit_tests() {
+    let theme = Theme::default();
+    let config = Config {
+        p: 23,
+        frac: 0.3,
+        ..Config::default()
+    };
+    let table = PairTable::from_config(&config);
+    let data = Dataset::new(23, Op::Add, 0.3, 0);
+    assert_eq!(table.count(PairKind::Train), data.train.len());
+    assert_eq!(table.count(PairKind::Test), data.test.len());
+    for pair in &data.train {
+        assert_eq!(table.kind(pair.a, pair.b), Some(PairKind::Train));
+    }
+    let svg = render("task_pairs", (640, 640), |a| {
+        draw_task_pairs(a, &table, Some((3, 7)), &theme)
+    });
+    check_common(&svg, &theme);
+    let t = texts(&svg);
+    let train_label = format!("training pairs ({})", data.train.len());
+    let test_label = format!("test pairs ({})", data.test.len());
+    assert!(t.contains(&train_label), "{t:?}");
+    assert!(t.contains(&test_label), "{t:?}");
+    assert!(!t.iter().any(|s| s.starts_with("excluded")));
+    // Big cells: one rectangle per pair (+ one legend swatch per kind).
+    assert_eq!(fills(&svg, PAIR_TRAIN_COLOR), data.train.len() + 1);
+    assert_eq!(fills(&svg, PAIR_TEST_COLOR), data.test.len() + 1);
+    assert!(t.iter().any(|s| s == "a \\ b"));
+    assert!(t.iter().any(|s| s == "3") && t.iter().any(|s| s == "7"));
+
+    // Hit-testing: every cell centre maps back to its pair; outside is nothing.
+    let layout = PairsLayout::new(640, 640, 23, &theme).expect("room");
+    for a in 0..23 {
+        for b in 0..23 {
+            let (x, y) = layout.center(a, b);
+            assert_eq!(layout.pair_at(x, y), Some((a, b)));
+        }
+    }
+    assert_eq!(layout.pair_at(layout.left - 1.0, layout.top + 1.0), None);
+    assert_eq!(layout.pair_at(layout.left + 1.0, layout.top - 1.0), None);
+    let end = layout.left + 23.0 * layout.cell;
+    assert_eq!(layout.pair_at(end + 1.0, layout.top + 1.0), None);
+    assert_eq!(
+        layout.pair_at(layout.left + 0.5, layout.top + 0.5),
+        Some((0, 0))
+    );
+    // At scale 2 the layout scales with the canvas: the same CSS point, the same pair.
+    let th2 = Theme {
+        scale: 2.0,
+        dark: false,
+    };
+    let l2 = PairsLayout::new(1280, 1280, 23, &th2).unwrap();
+    let (x, y) = layout.center(5, 17);
+    assert_eq!(l2.pair_at(2.0 * x, 2.0 * y), Some((5, 17)));
+    assert!(PairsLayout::new(60, 60, 23, &theme).is_none());
+
+    // Division: b = 0 excluded and counted; p = 97 on a phone draws runs of cells; dark.
+    let div = PairTable::from_config(&Config {
+        p: 97,
+        op: Op::Div,
+        ..Config::default()
+    });
+    assert_eq!(div.count(PairKind::Excluded), 97);
+    let dark = Theme {
+        scale: 1.0,
+        dark: true,
+    };
+    let svg = render("task_pairs_div", (390, 520), |a| {
+        draw_task_pairs(a, &div, None, &dark)
+    });
+    check_common(&svg, &dark);
+    let t = texts(&svg);
+    assert!(t.contains(&"excluded, b = 0 (97)".to_string()), "{t:?}");
+    assert!(t.iter().any(|s| s.starts_with("training pairs (")));
+    assert!(
+        fills(&svg, PAIR_TRAIN_COLOR) < div.count(PairKind::Train),
+        "small cells are merged into runs"
+    );
+    // Highlight out of range, tiny areas, the largest p: no panic.
+    for size in [(1, 1), (100, 100), (700, 500)] {
+        let big = PairTable::from_config(&Config {
+            p: 257,
+            ..Config::default()
+        });
+        let svg = render("task_pairs_sizes", size, |a| {
+            draw_task_pairs(a, &big, Some((300, 2)), &theme)
+        });
+        check_common(&svg, &theme);
+    }
+}
+
+#[test]
+fn comparison_draws_both_runs_in_their_colours_on_shared_axes() {
+    let theme = Theme::default();
+    let (off, on) = (synthetic_no_decay(), synthetic_history());
+    let mut short = synthetic_history();
+    short.points.retain(|p| p.step <= 500);
+    let runs = [
+        RunCurves::from_history("decay off", &off),
+        RunCurves::from_history("decay on", &short),
+    ];
+    let svg = render("comparison_accuracy", SIZE, |a| {
+        draw_comparison(a, &runs, Metric::Accuracy, &theme)
+    });
+    check_common(&svg, &theme);
+    for entry in [
+        "decay off · train",
+        "decay off · test",
+        "decay on · train",
+        "decay on · test",
+    ] {
+        assert_eq!(count_text(&svg, entry), 1, "legend entry {entry}");
+    }
+    // Each run in its own colour: test solid (one long polyline), train dashed (pieces).
+    for color in [RUN_COLORS[0], RUN_COLORS[1]] {
+        assert_eq!(curves_in(&svg, color, 50), 1, "{}", css_hex(color));
+        assert!(strokes_in(&svg, color) > 10, "dashes in {}", css_hex(color));
+    }
+    assert_eq!(
+        curves_in(&svg, TRAIN_COLOR, 50),
+        1,
+        "run 0 is blue, not more"
+    );
+    assert_eq!(curves_in(&svg, TEST_COLOR, 50), 0, "no metric colours");
+    // The step axis covers the longer run (4000 steps): the 1k tick is there.
+    assert!(texts(&svg).iter().any(|s| s == "1k"));
+
+    let svg = render("comparison_loss", SIZE, |a| {
+        draw_comparison(a, &runs, Metric::Loss, &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(count_text(&svg, "decay on · test"), 1);
+    assert_eq!(count_text(&svg, "decay off · train"), 1);
+    let full = [
+        RunCurves::from_history("off", &off),
+        RunCurves::from_history("on", &on),
+    ];
+    let svg = render("comparison_markers", SIZE, |a| {
+        draw_comparison(a, &full, Metric::Accuracy, &theme)
+    });
+    assert_eq!(count_text(&svg, "grokked · on"), 1);
+
+    assert_eq!("accuracy".parse::<Metric>(), Ok(Metric::Accuracy));
+    assert_eq!("loss".parse::<Metric>(), Ok(Metric::Loss));
+    assert!("norm".parse::<Metric>().unwrap_err().contains("norm"));
+    // Empty runs draw empty axes.
+    let empty = History::default();
+    let runs = [
+        RunCurves::from_history("a", &empty),
+        RunCurves::from_history("b", &empty),
+    ];
+    for metric in [Metric::Accuracy, Metric::Loss] {
+        let svg = render("comparison_empty", SIZE, |a| {
+            draw_comparison(a, &runs, metric, &theme)
+        });
+        check_common(&svg, &theme);
+    }
+}
+
+#[test]
+fn spectrum_marks_the_given_frequencies() {
+    let theme = Theme::default();
+    let spectrum = analysis::spectrum(&circle_embedding(31, 8, 7));
+    assert_eq!(spectrum.keys, vec![7]);
+    let svg = render("spectrum_marked", SIZE, |a| {
+        draw_spectrum_marked(a, &spectrum, &[3, 7, 99, 0, 3], "final key", &theme)
+    });
+    check_common(&svg, &theme);
+    assert_eq!(
+        key_bars(&svg),
+        2,
+        "3 and 7; out-of-range and repeated ones ignored"
+    );
+    assert_eq!(count_text(&svg, "final key frequencies (2)"), 1);
+    let svg = render("spectrum_marked_none", SIZE, |a| {
+        draw_spectrum_marked(a, &spectrum, &[], "final key", &theme)
+    });
+    assert_eq!(key_bars(&svg), 0);
+    assert_eq!(count_text(&svg, "final key"), 0);
+    // draw_spectrum is the same with the spectrum's own keys.
+    let svg = render("spectrum_own", SIZE, |a| {
+        draw_spectrum(a, &spectrum, &theme)
+    });
+    assert_eq!(count_text(&svg, "key frequency"), 1);
+}

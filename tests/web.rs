@@ -442,3 +442,223 @@ fn cell_runner_matches_the_sweep_and_classifies() {
     assert_eq!(fig.cell_at(480, 360, 1.0, 100.0, 300.0), Some(0));
     assert_eq!(fig.cell_at(480, 360, 1.0, 5.0, 5.0), None);
 }
+
+// ---------------------------------------------------------------------------------------
+// The article: the task figures, runs side by side, the scrubber, summaries, JSON export
+
+use grokking::plots::PairsLayout;
+use grokking::web::{
+    comparison_summary, draw_comparison, draw_task_clock, draw_task_pairs, task_pair_at,
+};
+
+#[wasm_bindgen_test]
+fn task_clock_draws_and_explains_bad_input() {
+    let c = canvas(420, 460);
+    draw_task_clock(c.clone(), 1.0, false, 97, "add", 45, 60).unwrap();
+    let n = ink(&c);
+    assert!(
+        n > 420 * 460 / 100 && n < 420 * 460 / 2,
+        "clock: {n} pixels"
+    );
+    let c = canvas(600, 640);
+    draw_task_clock(c.clone(), 1.5, true, 13, "div", 7, 5).unwrap();
+    assert!(ink(&c) > 600 * 640 / 100);
+
+    let err = |r: Result<(), JsError>| message(r.expect_err("rejected"));
+    let e = err(draw_task_clock(canvas(10, 10), 1.0, false, 97, "div", 4, 0));
+    assert!(e.contains("b = 0"), "{e}");
+    let e = err(draw_task_clock(canvas(10, 10), 1.0, false, 91, "div", 4, 2));
+    assert!(e.contains("91 = 7 × 13"), "{e}");
+    let e = err(draw_task_clock(canvas(10, 10), 1.0, false, 97, "pow", 4, 2));
+    assert!(e.contains("unknown operation 'pow'"), "{e}");
+    let e = err(draw_task_clock(
+        canvas(10, 10),
+        1.0,
+        false,
+        97,
+        "add",
+        97,
+        2,
+    ));
+    assert!(e.contains("0 to 96"), "{e}");
+}
+
+#[wasm_bindgen_test]
+fn task_pairs_draw_the_runs_split_and_hit_test_in_css_pixels() {
+    let c = canvas(480, 520);
+    draw_task_pairs(c.clone(), 1.0, false, small(), 3, 7).unwrap();
+    let n = ink(&c);
+    assert!(n > 480 * 520 / 4, "the table fills much of the canvas: {n}");
+    // Division with the b = 0 column, no highlight, scale 2.
+    let div = config(&[("p", 31.into()), ("op", "div".into())]);
+    let c = canvas(960, 1040);
+    draw_task_pairs(c.clone(), 2.0, true, div, -1, -1).unwrap();
+    assert!(ink(&c) > 960 * 1040 / 4);
+    let bad = config(&[("p", 91.into()), ("op", "div".into())]);
+    let e = message(draw_task_pairs(canvas(10, 10), 1.0, false, bad, 0, 0).unwrap_err());
+    assert!(e.contains("prime"), "{e}");
+
+    // Hit-testing in CSS pixels on a canvas of device pixels, at scale 1 and 2: the centre
+    // of each cell comes back as its pair; outside is undefined.
+    for scale in [1.0, 2.0] {
+        let (w, h) = ((480.0 * scale) as u32, (520.0 * scale) as u32);
+        let theme = grokking::plots::Theme { scale, dark: false };
+        let layout = PairsLayout::new(w, h, 23, &theme).unwrap();
+        for (a, b) in [(0, 0), (3, 7), (22, 22), (11, 0), (0, 19)] {
+            let (x, y) = layout.center(a, b);
+            assert_eq!(
+                task_pair_at(w, h, scale, 23, x / scale, y / scale),
+                Some(vec![a, b]),
+                "({a}, {b}) at scale {scale}"
+            );
+        }
+        assert_eq!(task_pair_at(w, h, scale, 23, 1.0, 1.0), None);
+    }
+}
+
+/// A session of `fields` trained `steps` steps, with every snapshot ingested into
+/// figures (a snapshot every `every` steps, as the worker posts them).
+fn trained(fields: &[(&str, JsValue)], steps: u32, every: u32) -> (Session, Figures) {
+    let mut session = Session::new(config(fields)).unwrap();
+    let mut figures = Figures::new();
+    figures.ingest(session.snapshot(true).unwrap()).unwrap();
+    let mut done = 0;
+    while done < steps {
+        done += session.run(every.min(steps - done)).unwrap();
+        figures.ingest(session.snapshot(false).unwrap()).unwrap();
+    }
+    (session, figures)
+}
+
+#[wasm_bindgen_test]
+fn comparison_draws_two_runs_and_summarises_them() {
+    let (_, off) = trained(
+        &[("p", 23.into()), ("frac", 0.5.into()), ("wd", 0.0.into())],
+        150,
+        50,
+    );
+    let (_, on) = trained(&[("p", 23.into()), ("frac", 0.5.into())], 300, 50);
+    for metric in ["accuracy", "loss"] {
+        let c = canvas(560, 340);
+        draw_comparison(
+            c.clone(),
+            1.0,
+            false,
+            metric,
+            &off,
+            "decay off",
+            &on,
+            "decay on",
+        )
+        .unwrap();
+        let n = ink(&c);
+        assert!(n > 560 * 340 / 200 && n < 560 * 340 / 2, "{metric}: {n}");
+    }
+    let e = message(
+        draw_comparison(canvas(10, 10), 1.0, false, "norm", &off, "a", &on, "b").unwrap_err(),
+    );
+    assert!(e.contains("unknown metric 'norm'"), "{e}");
+
+    let s = comparison_summary(&off, "decay off", &on, "decay on");
+    assert!(s.starts_with("decay off — step "), "{s}");
+    assert!(s.contains(" decay on — step 290: "), "{s}"); // the last recorded point
+    let live = on.summary();
+    assert!(live.starts_with("Step 290: train accuracy "), "{live}");
+    assert!(
+        live.contains("memorised at step") || live.contains("generalised"),
+        "{live}"
+    );
+    assert_eq!(Figures::new().summary(), "No training steps recorded yet.");
+}
+
+#[wasm_bindgen_test]
+fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
+    let mut session = Session::new(small()).unwrap();
+    session.run(3).unwrap();
+    let snap = read(session.snapshot(false).unwrap());
+    assert_eq!(snap.embedding_d, 32);
+    assert_eq!(snap.embedding.len(), 23 * 32, "row-major p × d");
+    let embed = &session.trainer().params().embed;
+    assert_eq!(snap.embedding[32 + 5], embed[[1, 5]]);
+
+    let (session, mut figures) = trained(&[("p", 23.into()), ("frac", 0.5.into())], 400, 20);
+    let n = figures.frame_count();
+    assert_eq!(n, 21, "one frame per snapshot with a new step");
+    assert_eq!(figures.frame_step(0), Some(0.0));
+    assert_eq!(figures.frame_step(n - 1), Some(400.0));
+    assert_eq!(figures.frame_step(n), None);
+    assert_eq!(
+        figures.frame_index_at_or_before(95.0),
+        4,
+        "the frame at step 80"
+    );
+    assert_eq!(figures.frame_index_at_or_before(-1.0), 0);
+    assert_eq!(figures.frame_index_at_or_before(1e9), n - 1);
+    let keys = figures.final_keys();
+    assert!(!keys.is_empty());
+    assert_eq!(
+        keys,
+        session.trainer().spectrum().keys,
+        "the latest frame's keys"
+    );
+
+    for i in [0, n / 2, n - 1] {
+        let c = canvas(300, 300);
+        assert!(figures
+            .draw_circle_frame(i, keys[0], c.clone(), 1.0, false)
+            .unwrap());
+        assert!(ink(&c) > 300 * 300 / 200, "circle at frame {i}");
+        let c = canvas(480, 300);
+        assert!(figures
+            .draw_spectrum_frame(i, c.clone(), 1.0, true, keys.clone())
+            .unwrap());
+        assert!(ink(&c) > 480 * 300 / 200, "spectrum at frame {i}");
+        let s = figures.frame_summary(i);
+        assert!(
+            s.starts_with("Step ") && s.contains("Gini coefficient"),
+            "{s}"
+        );
+    }
+    // Any frequency, at any frame; no such frame draws nothing.
+    assert!(figures
+        .draw_circle_frame(2, 11, canvas(200, 200), 1.0, false)
+        .unwrap());
+    assert!(!figures
+        .draw_circle_frame(n, 1, canvas(200, 200), 1.0, false)
+        .unwrap());
+    assert!(!figures
+        .draw_spectrum_frame(n, canvas(200, 200), 1.0, false, vec![])
+        .unwrap());
+    assert_eq!(figures.frame_summary(n), "");
+
+    // A long run keeps at most 240 frames, the first and the latest among them.
+    let mut session = Session::new(small()).unwrap();
+    let mut long = Figures::new();
+    for _ in 0..300 {
+        session.run(2).unwrap();
+        long.ingest(session.snapshot(false).unwrap()).unwrap();
+    }
+    assert_eq!(long.frame_count(), 240);
+    assert_eq!(long.frame_step(0), Some(2.0));
+    assert_eq!(long.frame_step(239), Some(600.0));
+
+    figures.reset();
+    assert_eq!(figures.frame_count(), 0);
+    assert!(figures.final_keys().is_empty());
+}
+
+#[wasm_bindgen_test]
+fn history_json_exports_the_run() {
+    let mut session = Session::new(small()).unwrap();
+    session.run(40).unwrap();
+    session.set_hyper(0.01, 0.3).unwrap();
+    session.run(10).unwrap();
+    let json = session.history_json().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["config"]["p"], 23);
+    assert_eq!(v["points"].as_array().unwrap().len(), 50);
+    assert_eq!(v["events"][0]["wd"], 0.3);
+    assert!(v["progress"].as_array().unwrap().is_empty());
+    assert!(v["memorised_at"].is_u64() && v["diverged_at"].is_null());
+    assert!(v.get("grokked_at").is_some());
+}
