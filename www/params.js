@@ -5,6 +5,8 @@
 //    &hyper=1500:0.01:0,2000:0.01:1   mid-run changes: step:lr:wd, in step order
 //    &until=400                        pause exactly at step 400
 //    &autoplay=0                       do not start training on load
+//    &workers=1                        train on one worker (default: two share each step
+//                                      where the browser allows; same numbers either way)
 // Parsing never fails: unknown keys are ignored, garbage is replaced by the default and
 // out-of-range values are clamped, and each such change is reported as a sentence for
 // the page's notice area. Pure functions only: nothing here touches the DOM.
@@ -32,11 +34,22 @@ export const HIDDEN_CHOICES = [16, 32, 64, 128, 256, 512];
 /** Operation names accepted in URLs (the menu's formulas come from the wasm module). */
 export const OP_NAMES = ['add', 'sub', 'mul', 'div', 'x2y2', 'x2xyy2'];
 
-/** Keys the query string may contain. */
 /** Keys of the phase diagram (read by phase.js; see PHASE_KEYS there). */
 export const PHASE_KEYS = ['phase-wd', 'phase-frac', 'phase-steps', 'phase-p', 'phase-workers', 'phase-run'];
 
-const KNOWN = new Set([...Object.keys(DEFAULTS), 'hyper', 'until', 'autoplay', ...PHASE_KEYS]);
+/**
+ * Keys of the article (read by article.js, task.js, present.js):
+ *   sec=decay     the run keys describe that section's run, not the playground's
+ *   a=3&b=5       the task section's highlighted pair      frame=1200  step shown in "inside"
+ *   stop=1        stop when grokked                        present=1, controls=0  presenter mode
+ */
+export const ARTICLE_KEYS = ['sec', 'a', 'b', 'frame', 'stop', 'present', 'controls'];
+
+/** Keys that describe a run (their presence means "this link is about a run"). */
+export const RUN_KEYS = [...Object.keys(DEFAULTS), 'hyper', 'until'];
+
+/** Keys the query string may contain. */
+const KNOWN = new Set([...RUN_KEYS, 'autoplay', 'workers', ...PHASE_KEYS, ...ARTICLE_KEYS]);
 
 /** Rounds to two significant digits, so slider values are short and exact in URLs. */
 const nice = (x) => Number(x.toPrecision(2));
@@ -116,7 +129,7 @@ function parseHyper(raw, notices) {
 }
 
 /**
- * Reads a query string into {config, hyper, until, autoplay, notices}. A composite p in
+ * Reads a query string into {config, hyper, until, autoplay, workers, notices}. A composite p in
  * range is kept: it is fine for most operations, and for division the core's validation
  * explains why not.
  */
@@ -127,6 +140,7 @@ export function parseQuery(search) {
   let hyper = [];
   let until = null;
   let autoplay = true;
+  let workers = 2;
   const seen = new Set();
   for (const [key, raw] of params) {
     if (!KNOWN.has(key)) {
@@ -163,12 +177,16 @@ export function parseQuery(search) {
         if (raw === '0' || raw === '1') autoplay = raw === '1';
         else why = `autoplay=${raw} should be 0 or 1: using 1`;
         break;
+      case 'workers':
+        if (raw === '1' || raw === '2') workers = Number(raw);
+        else why = `workers=${raw} should be 1 or 2: using 2`;
+        break;
       default:
         break;
     }
     if (why) notices.push(why);
   }
-  return { config, hyper, until, autoplay, notices };
+  return { config, hyper, until, autoplay, workers, notices };
 }
 
 /**
@@ -184,4 +202,25 @@ export function buildQuery({ config, hyper = [], until = null, autoplay = true }
   if (until !== null) parts.push(`until=${until}`);
   if (!autoplay) parts.push('autoplay=0');
   return `?${parts.join('&')}`;
+}
+
+/** The view settings of the current URL (presenter mode, controls), to keep in links. */
+export function viewSuffix(search) {
+  const params = new URLSearchParams(search);
+  let out = '';
+  for (const key of ['present', 'controls']) {
+    if (params.has(key)) out += `&${key}=${encodeURIComponent(params.get(key))}`;
+  }
+  return out;
+}
+
+/**
+ * A share link to one article section's run: the run keys, `sec=<id>`, any `extra`
+ * keys ({a: 3}), and `#<id>` so the link opens at that section.
+ */
+export function sectionLink(id, { config, until = null, extra = {} }) {
+  let query = buildQuery({ config, until });
+  query += `&sec=${id}`;
+  for (const [k, v] of Object.entries(extra)) query += `&${k}=${encodeURIComponent(String(v))}`;
+  return `${location.origin}${location.pathname}${query}#${id}`;
 }

@@ -35,7 +35,8 @@ after(async () => {
 });
 
 async function open(query) {
-  const opened = await openPage(browser, query);
+  // The playground trains only while on screen: open the page at it.
+  const opened = await openPage(browser, query.includes('#') ? query : `${query}#playground`);
   await opened.page.setViewportSize(VIEWPORT);
   return opened;
 }

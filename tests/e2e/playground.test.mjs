@@ -27,7 +27,8 @@ after(async () => {
 
 /** Opens the page at `query`; returns openPage's record. */
 async function open(query, viewport = DESKTOP) {
-  const opened = await openPage(browser, query);
+  // The playground trains only while on screen: open the page at it.
+  const opened = await openPage(browser, query.includes('#') ? query : `${query}#playground`);
   await opened.page.setViewportSize(viewport);
   return opened;
 }
@@ -214,6 +215,8 @@ test('the page fits a phone screen, with crisp canvases', { timeout: 60_000 }, a
   // also exercises the page's reaction to a change of zoom or screen.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Emulation.setDeviceMetricsOverride', { width: 390, height: 844, deviceScaleFactor: 2, mobile: true });
+  // The narrower page is longer: bring the playground back on screen (it trains only there).
+  await page.evaluate(() => document.getElementById('playground').scrollIntoView());
   await waitForMetric(page, (m) => m.state === 'running' && m.step > 30, 30_000);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page wider than the screen by ${overflow}px`);

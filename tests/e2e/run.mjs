@@ -41,6 +41,7 @@ export async function launch() {
 }
 
 /**
+ * (`browser` may also be a BrowserContext, e.g. one emulating reduced motion.)
  * Opens BASE_URL + query (e.g. '?p=59&frac=0.4') in a new page and records
  * what went wrong while it runs:
  *   consoleErrors  console.error messages (page and its workers)
@@ -87,16 +88,17 @@ export async function openPage(browser, query = '') {
 }
 
 /**
- * Reads the `#metrics` element's data attributes: data-step, data-train-acc,
+ * Reads the data attributes of `#metrics` (or of `selector`, e.g. an article run's
+ * readout '#run-puzzle'): data-step, data-train-acc,
  * data-test-acc (as numbers: step, trainAcc, testAcc), data-state (string:
  * state), and any other data-* attribute (numeric-looking values become
  * numbers). Null while the element does not exist.
  */
-export async function readMetrics(page) {
-  const raw = await page.evaluate(() => {
-    const el = document.querySelector('#metrics');
+export async function readMetrics(page, selector = '#metrics') {
+  const raw = await page.evaluate((sel) => {
+    const el = document.querySelector(sel);
     return el ? { ...el.dataset } : null;
-  });
+  }, selector);
   if (raw === null) return null;
   const metrics = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -111,15 +113,15 @@ export async function readMetrics(page) {
  * metrics; throws after timeoutMs with the last metrics seen.
  *   await waitForMetric(page, (m) => m.step >= 500, 30_000);
  */
-export async function waitForMetric(page, predicate, timeoutMs = 60_000) {
+export async function waitForMetric(page, predicate, timeoutMs = 60_000, selector = '#metrics') {
   const deadline = Date.now() + timeoutMs;
   let last = null;
   for (;;) {
-    last = await readMetrics(page);
+    last = await readMetrics(page, selector);
     if (last !== null && predicate(last)) return last;
     if (Date.now() > deadline) {
       throw new Error(
-        `waitForMetric: timed out after ${timeoutMs} ms; last seen #metrics: ${JSON.stringify(last)}`,
+        `waitForMetric: timed out after ${timeoutMs} ms; last seen ${selector}: ${JSON.stringify(last)}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -132,5 +134,14 @@ export async function screenshot(page, name, options = {}) {
   await mkdir(dir, { recursive: true });
   const path = `${dir}${name}.png`;
   await page.screenshot({ path, ...options });
+  return path;
+}
+
+/** Saves a PNG of one element (a section) to target/screenshots/NAME.png; returns its path. */
+export async function screenshotOf(page, selector, name) {
+  const dir = fileURLToPath(new URL('../../target/screenshots/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  const path = `${dir}${name}.png`;
+  await page.locator(selector).screenshot({ path });
   return path;
 }

@@ -1,0 +1,323 @@
+// End-to-end tests of the article (the six sections above the playground) in headless
+// Chromium: live figures train when scrolled into view and pause when scrolled away; the
+// side-by-side figure shows decay 1 grokking while decay 0 does not; presets, share
+// links, exports, keyboard shortcuts, presenter mode, reduced motion and the phone
+// layout. Screenshots of every section at 1280 and 375 px go to target/screenshots/
+// (article-<section>-desktop.png, article-<section>-phone.png).
+//
+// Each live run mirrors itself on a readout element #run-<id> (data-state, data-step,
+// data-train-acc, data-test-acc, data-memorised-at, data-grokked-at, …), like #metrics
+// for the playground; the tests read those.
+//
+//   BASE_URL=http://127.0.0.1:8000/ node --test tests/e2e/article.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { launch, openPage, readMetrics, waitForMetric, screenshot, screenshotOf } from './run.mjs';
+
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 375, height: 800 };
+const SECTIONS = ['puzzle', 'task', 'decay', 'data', 'inside', 'meaning'];
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function open(query, viewport = DESKTOP) {
+  const opened = await openPage(browser, query);
+  await opened.page.setViewportSize(viewport);
+  return opened;
+}
+
+async function finish(opened) {
+  assert.deepEqual(opened.problems(), [], 'console errors, page errors or bad requests');
+  await opened.page.close();
+}
+
+/** The data-* of a run's readout (#run-<id>), numbers as numbers. */
+async function readRun(page, id) {
+  return readMetrics(page, `#run-${id}`);
+}
+
+/** Polls #run-<id> until predicate holds; returns those values. */
+async function waitForRun(page, id, predicate, timeoutMs = 60_000) {
+  return waitForMetric(page, predicate, timeoutMs, `#run-${id}`);
+}
+
+async function scrollTo(page, selector) {
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  await page.evaluate((s) => document.querySelector(s).scrollIntoView({ block: 'center' }), selector);
+}
+
+async function noOverflow(page, where) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+  }));
+  assert.ok(scroll <= client, `${where}: page is ${scroll - client}px wider than the screen`);
+}
+
+test('the puzzle starts by itself; each live figure trains when scrolled into view, the others pause', { timeout: 150_000 }, async () => {
+  const opened = await open('');
+  const { page } = opened;
+  await waitForRun(page, 'puzzle', (m) => m.state === 'running' && m.step >= 20, 30_000);
+  // Nothing else trains: the other sections have no worker yet or are paused.
+  for (const id of ['decay-on', 'decay-off', 'data', 'inside']) {
+    assert.equal((await readRun(page, id)).step, 0, `${id} waits until it is seen`);
+  }
+  assert.equal((await readMetrics(page)).step, 0, 'the playground waits until it is seen');
+  await sleep(400);
+  await screenshot(page, 'article-puzzle-desktop');
+
+  for (const [section, runs] of [['decay', ['decay-off', 'decay-on']], ['data', ['data']], ['inside', ['inside']]]) {
+    await scrollTo(page, `#${section} .live`);
+    for (const id of runs) await waitForRun(page, id, (m) => m.state === 'running' && m.step >= 10, 40_000);
+    // The puzzle, off screen now, has paused.
+    await waitForRun(page, 'puzzle', (m) => m.state === 'paused' || m.state === 'finished', 10_000);
+    const held = (await readRun(page, 'puzzle')).step;
+    await sleep(700);
+    assert.equal((await readRun(page, 'puzzle')).step, held, 'the hidden puzzle does not train');
+    await sleep(300);
+    await screenshotOf(page, `#${section}`, `article-${section}-desktop`);
+  }
+  // The task and the closing section have no run but are part of the set of screenshots.
+  for (const section of ['task', 'meaning']) {
+    await scrollTo(page, `#${section}`);
+    await sleep(400);
+    await screenshotOf(page, `#${section}`, `article-${section}-desktop`);
+  }
+  await finish(opened);
+});
+
+test('side by side: with weight decay the network groks, without it only memorises', { timeout: 200_000 }, async () => {
+  const opened = await open('?sec=decay#decay');
+  const { page } = opened;
+  await scrollTo(page, '#decay .live');
+  const on = await waitForRun(page, 'decay-on', (m) => m.grokkedAt !== '', 180_000);
+  const off = await readRun(page, 'decay-off');
+  console.log(`# decay 1 grokked at step ${on.grokkedAt} (memorised at ${on.memorisedAt}); decay 0 at step ${off.step}: train ${off.trainAcc}, test ${off.testAcc}`);
+  assert.ok(on.memorisedAt < on.grokkedAt / 5, `decay 1 memorised at ${on.memorisedAt}, grokked at ${on.grokkedAt}`);
+  assert.ok(off.memorisedAt !== '' && off.memorisedAt < 300, `decay 0 memorised (at ${off.memorisedAt})`);
+  assert.ok(off.step >= on.grokkedAt * 0.8, `both trained alike: decay 0 at ${off.step}`);
+  assert.equal(off.grokkedAt, '', 'decay 0 has not grokked');
+  assert.ok(off.testAcc < 0.05, `decay 0 test accuracy ${off.testAcc}`);
+  const summary = await page.textContent('#decay-summary');
+  assert.ok(summary.length > 20, `a summary in words: ${summary}`);
+  await sleep(500);
+  await screenshotOf(page, '#decay', 'article-decay-grokked-desktop');
+  await finish(opened);
+});
+
+test('each preset sets the values it names', { timeout: 60_000 }, async () => {
+  const opened = await open('?autoplay=0#playground');
+  const { page } = opened;
+  await waitForMetric(page, (m) => m.state === 'idle', 30_000);
+  const presets = {
+    'no-decay': { wd: '0', frac: '0.30' },
+    'sweet-spot': { wd: '1', frac: '0.30' },
+    'little-data': { wd: '1', frac: '0.20' },
+    'lots-of-data': { wd: '1', frac: '0.60' },
+  };
+  for (const [name, want] of Object.entries(presets)) {
+    const button = page.locator(`[data-preset="${name}"]`);
+    const label = await button.textContent();
+    await button.click();
+    assert.equal(await page.textContent('#wd-value'), want.wd, `${name}: weight decay`);
+    assert.equal(await page.textContent('#frac-value'), want.frac, `${name}: training fraction`);
+    const params = new URL(page.url()).searchParams;
+    assert.equal(Number(params.get('wd')), Number(want.wd), `${name}: wd in the URL`);
+    assert.equal(Number(params.get('frac')), Number(want.frac), `${name}: frac in the URL`);
+    // The button names what it sets.
+    if (name !== 'sweet-spot') {
+      const named = name === 'no-decay' ? `wd ${want.wd}` : `frac ${Number(want.frac)}`;
+      assert.ok(label.includes(named), `"${label}" names ${named}`);
+    }
+  }
+  await finish(opened);
+});
+
+test('a section share link reproduces the run; CSV, JSON and PNG exports match it', { timeout: 120_000 }, async () => {
+  const opened = await open('?sec=puzzle&p=23&frac=0.5&seed=4&until=150#puzzle');
+  const { page } = opened;
+  const here = await waitForRun(page, 'puzzle', (m) => m.state === 'finished', 60_000);
+  assert.equal(here.step, 150);
+
+  const link = await page.getAttribute('#puzzle-link', 'href');
+  const params = new URL(link).searchParams;
+  assert.equal(params.get('sec'), 'puzzle');
+  assert.equal(params.get('p'), '23');
+  assert.equal(params.get('seed'), '4');
+  assert.equal(params.get('until'), '150');
+  assert.equal(new URL(link).hash, '#puzzle');
+
+  const again = await open(link);
+  const there = await waitForRun(again.page, 'puzzle', (m) => m.state === 'finished', 60_000);
+  for (const key of ['step', 'trainAcc', 'testAcc', 'trainLoss', 'testLoss', 'weightNorm', 'memorisedAt']) {
+    assert.equal(there[key], here[key], `${key} reproduced exactly`);
+  }
+  await finish(again);
+
+  // CSV. A history point is measured on the way through the next step (the forward pass
+  // before the update), so one more step puts the state shown at step 150 into it.
+  await page.click('#puzzle-step');
+  await waitForRun(page, 'puzzle', (m) => m.step === 151 && m.state === 'paused', 10_000);
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#puzzle-csv-puzzle')]);
+  assert.match(csvDownload.suggestedFilename(), /\.csv$/);
+  const csv = await readFile(await csvDownload.path(), 'utf8');
+  const lines = csv.trim().split('\n');
+  const header = lines[0].split(',');
+  assert.deepEqual(header.slice(0, 6), ['step', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'weight_norm']);
+  const rows = lines.slice(1).map((line) => Object.fromEntries(line.split(',').map((v, i) => [header[i], Number(v)])));
+  for (const row of rows) for (const key of header.slice(0, 6)) assert.ok(Number.isFinite(row[key]), `${key} in ${JSON.stringify(row)}`);
+  const shown = rows.find((r) => r.step === here.step);
+  assert.ok(shown, `the CSV has step ${here.step}`);
+  const close = (a, b, tol) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
+  for (const [col, key] of [['train_acc', 'trainAcc'], ['test_acc', 'testAcc'], ['train_loss', 'trainLoss'], ['test_loss', 'testLoss'], ['weight_norm', 'weightNorm']]) {
+    assert.ok(close(shown[col], here[key], 1e-6), `${col} at step ${here.step}: CSV ${shown[col]}, shown ${here[key]}`);
+  }
+  // The markers shown are the CSV's first steps past the thresholds.
+  assert.equal(rows.find((r) => r.train_acc >= 0.99)?.step ?? '', here.memorisedAt);
+
+  // JSON: parses and ends at the same step.
+  const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#puzzle-json-puzzle')]);
+  const json = JSON.parse(await readFile(await jsonDownload.path(), 'utf8'));
+  const text = JSON.stringify(json);
+  assert.ok(text.includes('"step"'), 'the JSON history has steps');
+  const points = json.points ?? json.history?.points ?? json;
+  if (Array.isArray(points)) assert.equal(points[points.length - 1].step, rows[rows.length - 1].step);
+
+  // PNG of the figure.
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#puzzle button[data-png="fig-puzzle"]')]);
+  const bytes = await readFile(await png.path());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
+  assert.ok(bytes.length > 5000, `PNG of ${bytes.length} bytes`);
+  await finish(opened);
+});
+
+test('keyboard: shortcuts act on the figure in view, help opens and closes, focus is visible', { timeout: 60_000 }, async () => {
+  const opened = await open('?autoplay=0');
+  const { page } = opened;
+  await page.waitForSelector('#puzzle-play');
+  await sleep(300);
+  assert.equal((await readRun(page, 'puzzle')).state, 'idle', 'autoplay=0: nothing starts');
+
+  await page.keyboard.press('?');
+  await page.waitForSelector('#help[open]');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#help:not([open])', { state: 'attached' });
+  // Focus went back to the help button; a reader then clicks the text and uses the keys.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'help-open');
+  await page.locator('#puzzle-title').click();
+
+  await page.keyboard.press('Space');
+  await waitForRun(page, 'puzzle', (m) => m.state === 'running' && m.step > 5, 30_000);
+  await page.keyboard.press('Space');
+  const paused = await waitForRun(page, 'puzzle', (m) => m.state === 'paused', 10_000);
+  await page.keyboard.press('ArrowRight');
+  await waitForRun(page, 'puzzle', (m) => m.step === paused.step + 1, 10_000);
+  await page.keyboard.press('r');
+  await waitForRun(page, 'puzzle', (m) => m.step === 0, 10_000);
+
+  // Not while typing: R in a number field changes nothing.
+  await page.focus('#task-a');
+  await page.keyboard.press('Space');
+  await sleep(300);
+  assert.equal((await readRun(page, 'puzzle')).step, 0);
+  assert.equal((await readRun(page, 'puzzle')).state, 'idle');
+
+  // Every control reachable by Tab shows a visible focus ring.
+  await page.focus('#present-toggle');
+  await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    return { id: el.id, outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+  assert.equal(ring.id, 'controls-toggle');
+  assert.ok(ring.outline !== 'none' && ring.width >= 2, `focus ring: ${JSON.stringify(ring)}`);
+
+  // P toggles presenter mode (kept in the URL).
+  await page.locator('#puzzle-title').click();
+  await page.keyboard.press('p');
+  assert.ok(await page.evaluate(() => document.documentElement.classList.contains('present')));
+  assert.equal(new URL(page.url()).searchParams.get('present'), '1');
+  await page.keyboard.press('p');
+  assert.ok(!(await page.evaluate(() => document.documentElement.classList.contains('present'))));
+  await finish(opened);
+});
+
+test('presenter mode with controls hidden; reduced motion means no autoplay', { timeout: 60_000 }, async () => {
+  const opened = await open('?present=1&controls=0');
+  const { page } = opened;
+  await waitForRun(page, 'puzzle', (m) => m.step > 10, 30_000);
+  assert.ok(await page.evaluate(() => document.documentElement.classList.contains('present')));
+  assert.ok(!(await page.isVisible('#puzzle-play')), 'controls hidden');
+  const big = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  assert.ok(big >= 18, `presenter font size ${big}px`);
+  await sleep(400);
+  await screenshot(page, 'article-presenter');
+  await page.close();
+
+  const context = await browser.newContext({ reducedMotion: 'reduce', viewport: DESKTOP });
+  const calm = await openPage(context, '');
+  await sleep(2500);
+  const m = await readRun(calm.page, 'puzzle');
+  assert.equal(m.step, 0, 'no autoplay under reduced motion');
+  assert.ok(await calm.page.isVisible('#motion-note'));
+  assert.match(await calm.page.textContent('#puzzle-summary'), /Press Play/);
+  await calm.page.click('#puzzle-play');
+  await waitForRun(calm.page, 'puzzle', (x) => x.step > 5, 30_000);
+  await finish(calm);
+  await context.close();
+});
+
+test('"Stop when grokked" pauses the run at the jump', { timeout: 90_000 }, async () => {
+  const opened = await open('?p=23&frac=0.9&stop=1#playground');
+  const { page } = opened;
+  assert.ok(await page.isChecked('#stop-grokked'));
+  const m = await waitForMetric(page, (x) => x.state === 'paused', 80_000);
+  assert.notEqual(m.grokkedAt, '', 'it grokked');
+  assert.ok(m.testAcc >= 0.95 && m.step < m.grokkedAt + 100, `stopped at ${m.step}, grokked at ${m.grokkedAt}`);
+  await finish(opened);
+});
+
+test('the task section: pick a pair by clicking the table; its link round-trips', { timeout: 60_000 }, async () => {
+  const opened = await open('?sec=task&p=13&frac=0.5&seed=2&a=3&b=11#task');
+  const { page } = opened;
+  await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 3, b = 11'));
+  assert.equal(await page.inputValue('#task-p'), '13');
+  assert.match(await page.textContent('#task-summary'), /\(a \+ b\) mod 13 = 1\b/);
+  await page.focus('#fig-pairs');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 4, b = 11'));
+  await finish(opened);
+});
+
+test('on a 375 px phone nothing overflows sideways, in any section', { timeout: 120_000 }, async () => {
+  const opened = await open('', PHONE);
+  const { page } = opened;
+  await waitForRun(page, 'puzzle', (m) => m.step > 20, 30_000);
+  await noOverflow(page, 'top');
+  for (const section of [...SECTIONS, 'playground', 'hidden-progress', 'phase-diagram', 'references']) {
+    await scrollTo(page, `#${section}`);
+    await sleep(section === 'puzzle' || section === 'task' || section === 'meaning' ? 300 : 2500);
+    await noOverflow(page, section);
+    if (SECTIONS.includes(section)) {
+      await screenshotOf(page, `#${section}`, `article-${section}-phone`);
+    }
+  }
+  // Wide things stay inside their boxes: every element ends within the viewport, except
+  // inside a box that scrolls sideways on its own (.scroll-x: the phase table).
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1
+      && !el.closest('.visually-hidden, .skip-link, .scroll-x'))
+    .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 5));
+  assert.deepEqual(wide, []);
+  await finish(opened);
+});

@@ -1,0 +1,44 @@
+// Downloads: a run's history (CSV, JSON, text from the worker) and any figure as a PNG.
+//
+// Files are made in the page (Blob + object URL + a temporary <a download>): nothing is
+// sent anywhere, and nothing here needs more than the page's strict CSP allows.
+// Any button with data-png="<canvas id>" saves that canvas (wired once by wirePngButtons).
+
+/** Saves `blob` under `filename`. */
+export function saveBlob(blob, filename) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** Saves text (CSV or JSON) under `filename`. */
+export function saveText(text, filename, type) {
+  saveBlob(new Blob([text], { type }), filename);
+}
+
+/** A file name describing a run: grokking-<what>-add-p97-frac0.3-wd1-seed0. */
+export function runName(what, c) {
+  return `grokking-${what}-${c.op}-p${c.p}-frac${c.frac}-wd${c.wd}-seed${c.seed}`;
+}
+
+/** Saves the canvas with id `id` as a PNG, exactly as drawn (device pixels). */
+export function savePng(id) {
+  const canvas = document.getElementById(id);
+  if (!canvas) return;
+  canvas.toBlob((blob) => {
+    if (blob) saveBlob(blob, `grokking-${id.replace(/^fig-/, '')}.png`);
+  }, 'image/png');
+}
+
+/** Wires every button with a data-png attribute (inside `root`). */
+export function wirePngButtons(root = document) {
+  for (const button of root.querySelectorAll('button[data-png]')) {
+    if (button.dataset.wired) continue;
+    button.dataset.wired = '1';
+    button.addEventListener('click', () => savePng(button.dataset.png));
+  }
+}

@@ -1,0 +1,138 @@
+// Section 2, the task: modular arithmetic as a clock, and the table of all pairs with the
+// training set marked. Nothing trains here; Rust draws both figures (draw_task_clock,
+// draw_task_pairs) and finds the pair under a click (task_pair_at). This module wires the
+// settings, the a/b fields, clicks and arrow keys on the table, the share link and the
+// text summary.
+//
+// URL (a share link): sec=task with p, op, frac, seed and a, b.
+
+import * as wasm from './pkg/grokking.js';
+import { DEFAULTS, parseQuery, sectionLink } from './params.js';
+import { wirePngButtons } from './export.js';
+
+const $ = (id) => document.getElementById(id);
+
+const P_CHOICES = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 47, 53, 59, 61, 67, 71, 79, 89, 97];
+
+/** (a ∘ b) mod p, for the sentence beside the figures (the figures come from Rust). */
+function answer(op, a, b, p) {
+  const mod = (x) => ((x % p) + p) % p;
+  switch (op) {
+    case 'add': return mod(a + b);
+    case 'sub': return mod(a - b);
+    case 'mul': return mod(a * b);
+    case 'div': {
+      if (b % p === 0) return null;
+      let inv = 1;
+      for (let i = 0; i < p - 2; i++) inv = mod(inv * b);
+      return mod(a * inv);
+    }
+    case 'x2y2': return mod(a * a + b * b);
+    case 'x2xyy2': return mod(a * a + a * b + b * b);
+    default: return null;
+  }
+}
+
+export function setupTask({ board, search }) {
+  const params = new URLSearchParams(search);
+  const linked = params.get('sec') === 'task';
+  const config = { ...DEFAULTS, p: 23, ...(linked ? parseQuery(search).config : {}) };
+  const ui = {
+    p: $('task-p'), op: $('task-op'), frac: $('task-frac'), fracValue: $('task-frac-value'),
+    a: $('task-a'), b: $('task-b'), seed: $('task-seed'), link: $('task-link'),
+    summary: $('task-summary'), pairs: $('fig-pairs'),
+  };
+  const choices = [...new Set([...P_CHOICES, config.p])].sort((x, y) => x - y);
+  for (const p of choices) ui.p.append(new Option(String(p), String(p)));
+  const formulas = wasm.ops();
+  for (const o of formulas) ui.op.append(new Option(`(${o.formula}) mod p`, o.name));
+  let a = linked && params.has('a') ? Number(params.get('a')) : 9;
+  let b = linked && params.has('b') ? Number(params.get('b')) : 17;
+
+  const clampPair = () => {
+    const max = config.p - 1;
+    a = Number.isInteger(a) ? Math.min(max, Math.max(0, a)) : 0;
+    b = Number.isInteger(b) ? Math.min(max, Math.max(0, b)) : 0;
+    if (config.op === 'div' && b === 0) b = 1;
+  };
+
+  const clock = board.add($('fig-clock'), (c, s, d) => {
+    if (typeof wasm.draw_task_clock !== 'function') return false;
+    return wasm.draw_task_clock(c, s, d, config.p, config.op, a, b);
+  }, $('t-clock'));
+  const pairs = board.add(ui.pairs, (c, s, d) => {
+    if (typeof wasm.draw_task_pairs !== 'function') return false;
+    return wasm.draw_task_pairs(c, s, d, { ...config }, a, b);
+  }, $('t-pairs'));
+
+  function show() {
+    clampPair();
+    ui.p.value = String(config.p);
+    ui.op.value = config.op;
+    ui.frac.value = String(config.frac);
+    ui.fracValue.textContent = config.frac.toFixed(2);
+    ui.seed.value = String(config.seed);
+    for (const input of [ui.a, ui.b]) input.max = String(config.p - 1);
+    ui.a.value = String(a);
+    ui.b.value = String(b);
+    const formula = formulas.find((o) => o.name === config.op)?.formula ?? config.op;
+    const value = answer(config.op, a, b, config.p);
+    const train = Math.round(config.frac * config.p * config.p);
+    ui.summary.textContent = `With p = ${config.p}: for a = ${a}, b = ${b}, (${formula}) mod ${config.p} = ${value ?? 'undefined'}. `
+      + `The table has ${config.p * config.p} pairs; about ${train} of them (${Math.round(config.frac * 100)}%) are the training set.`;
+    board.touch(clock);
+    board.touch(pairs);
+  }
+
+  ui.p.addEventListener('change', () => { config.p = Number(ui.p.value); show(); });
+  ui.op.addEventListener('change', () => {
+    config.op = ui.op.value;
+    // Division needs a prime modulus; every menu entry here is prime.
+    show();
+  });
+  ui.frac.addEventListener('input', () => { config.frac = Number(ui.frac.value); show(); });
+  ui.seed.addEventListener('change', () => {
+    const s = Math.round(Number(ui.seed.value));
+    config.seed = Number.isFinite(s) && s >= 0 ? s : 0;
+    show();
+  });
+  ui.a.addEventListener('change', () => { a = Math.round(Number(ui.a.value)); show(); });
+  ui.b.addEventListener('change', () => { b = Math.round(Number(ui.b.value)); show(); });
+
+  // Pick a pair by clicking the table, or with the arrow keys while it has the focus.
+  ui.pairs.addEventListener('click', (event) => {
+    if (typeof wasm.task_pair_at !== 'function') return;
+    // CSS pixels from the canvas's corner; the layout is the drawing's own (Rust).
+    const rect = ui.pairs.getBoundingClientRect();
+    const scale = ui.pairs.width / rect.width;
+    const hit = wasm.task_pair_at(ui.pairs.width, ui.pairs.height, scale, config.p,
+      event.clientX - rect.left, event.clientY - rect.top);
+    if (hit) {
+      [a, b] = [hit[0], hit[1]];
+      show();
+    }
+  });
+  ui.pairs.addEventListener('keydown', (event) => {
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const move = moves[event.key];
+    if (!move) return;
+    a = (a + move[0] + config.p) % config.p;
+    b = (b + move[1] + config.p) % config.p;
+    show();
+    event.preventDefault();
+  });
+
+  ui.link.addEventListener('click', async () => {
+    const url = sectionLink('task', { config, extra: { a, b } });
+    try {
+      await navigator.clipboard.writeText(url);
+      ui.link.textContent = 'Link copied';
+    } catch {
+      history.replaceState(null, '', url);
+      ui.link.textContent = 'Link is in the address bar';
+    }
+    setTimeout(() => { ui.link.textContent = 'Copy link to this'; }, 3000);
+  });
+  wirePngButtons($('task'));
+  show();
+}
