@@ -9,6 +9,9 @@
 //   animation frame at most ~7 times a second. A resized canvas (which the browser
 //   clears) is redrawn in the next frame.
 // - Each figure shows how long its last render took.
+// - Text size: the scale passed to Rust is the device-pixel ratio times the root font
+//   size over 16 px, so the figures' text grows with the page's (presenter mode, or a
+//   reader's larger default font). scaleOf(canvas) gives the same number for hit tests.
 
 /** Minimum time between two data-driven redraws. */
 const MIN_INTERVAL_MS = 140;
@@ -129,13 +132,27 @@ export class Board {
     });
   }
 
+  /** Root font size relative to 16 px (1 unless presenter mode or the reader's font). */
+  zoom() {
+    const size = parseFloat(getComputedStyle(document.documentElement).fontSize);
+    return Number.isFinite(size) && size > 0 ? size / 16 : 1;
+  }
+
+  /** The scale a canvas is drawn at (device pixels per CSS pixel, times zoom()). */
+  scaleOf(canvas) {
+    const fig = this.figures.find((f) => f.canvas === canvas);
+    const css = fig?.cssWidth || canvas.getBoundingClientRect().width || 1;
+    return (canvas.width / css) * this.zoom();
+  }
+
   drawDirty() {
     const dark = this.isDark();
+    const zoom = this.zoom();
     let drew = false;
     for (const fig of this.figures) {
       if (!fig.dirty || !fig.visible || fig.canvas.width === 0 || fig.cssWidth === 0) continue;
       if (fig.canvas.closest('[hidden]')) continue;
-      const scale = fig.canvas.width / fig.cssWidth;
+      const scale = (fig.canvas.width / fig.cssWidth) * zoom;
       const t0 = performance.now();
       let shown;
       try {

@@ -728,6 +728,7 @@ function setupFigures() {
   const dark = window.matchMedia('(prefers-color-scheme: dark)');
   board = new Board(() => dark.matches);
   dark.addEventListener('change', () => board.invalidate());
+  window.addEventListener('presentchange', () => board.invalidate());
   const add = (id, draw) => board.add($(`fig-${id}`), draw, $(`t-${id}`));
   add('accuracy', (c, s, d) => figures.draw_accuracy(c, s, d));
   add('loss', (c, s, d) => figures.draw_loss(c, s, d));

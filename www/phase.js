@@ -341,8 +341,8 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
   ui.canvas.addEventListener('click', (event) => {
     const box = ui.canvas.getBoundingClientRect();
     if (box.width === 0) return;
-    const scale = ui.canvas.width / box.width;
-    const i = figure.cell_at(ui.canvas.width, ui.canvas.height, scale, (event.clientX - box.left) * scale, (event.clientY - box.top) * scale);
+    const px = ui.canvas.width / box.width; // device pixels per CSS pixel
+    const i = figure.cell_at(ui.canvas.width, ui.canvas.height, board.scaleOf(ui.canvas), (event.clientX - box.left) * px, (event.clientY - box.top) * px);
     if (i !== undefined) load(i);
   });
   ui.start.addEventListener('click', start);

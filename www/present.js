@@ -30,13 +30,15 @@ export function togglePresent(on = !root.classList.contains('present')) {
   root.classList.toggle('present', on);
   setParam('present', on ? '1' : null);
   show();
-  window.dispatchEvent(new Event('resize'));
+  // Figures redraw with the new text size (figures.js reads it from the root font).
+  window.dispatchEvent(new Event('presentchange'));
 }
 
 export function toggleControls(hide = !root.classList.contains('hide-controls')) {
   root.classList.toggle('hide-controls', hide);
   setParam('controls', hide ? '0' : null);
   show();
+  window.dispatchEvent(new Event('presentchange'));
 }
 
 /** Reads present= and controls= from the URL and wires the two buttons. */

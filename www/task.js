@@ -80,6 +80,7 @@ export function setupTask({ board, search }) {
     const train = Math.round(config.frac * config.p * config.p);
     ui.summary.textContent = `With p = ${config.p}: for a = ${a}, b = ${b}, (${formula}) mod ${config.p} = ${value ?? 'undefined'}. `
       + `The table has ${config.p * config.p} pairs; about ${train} of them (${Math.round(config.frac * 100)}%) are the training set.`;
+    ui.link.dataset.href = sectionLink('task', { config, extra: { a, b } });
     board.touch(clock);
     board.touch(pairs);
   }
@@ -104,7 +105,7 @@ export function setupTask({ board, search }) {
     if (typeof wasm.task_pair_at !== 'function') return;
     // CSS pixels from the canvas's corner; the layout is the drawing's own (Rust).
     const rect = ui.pairs.getBoundingClientRect();
-    const scale = ui.pairs.width / rect.width;
+    const scale = board.scaleOf(ui.pairs);
     const hit = wasm.task_pair_at(ui.pairs.width, ui.pairs.height, scale, config.p,
       event.clientX - rect.left, event.clientY - rect.top);
     if (hit) {
@@ -123,7 +124,7 @@ export function setupTask({ board, search }) {
   });
 
   ui.link.addEventListener('click', async () => {
-    const url = sectionLink('task', { config, extra: { a, b } });
+    const url = ui.link.dataset.href;
     try {
       await navigator.clipboard.writeText(url);
       ui.link.textContent = 'Link copied';

@@ -287,7 +287,7 @@ test('"Stop when grokked" pauses the run at the jump', { timeout: 90_000 }, asyn
   await finish(opened);
 });
 
-test('the task section: pick a pair by clicking the table; its link round-trips', { timeout: 60_000 }, async () => {
+test('the task section: a link opens on a pair; keys and clicks pick another', { timeout: 60_000 }, async () => {
   const opened = await open('?sec=task&p=13&frac=0.5&seed=2&a=3&b=11#task');
   const { page } = opened;
   await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 3, b = 11'));
@@ -296,6 +296,53 @@ test('the task section: pick a pair by clicking the table; its link round-trips'
   await page.focus('#fig-pairs');
   await page.keyboard.press('ArrowDown');
   await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 4, b = 11'));
+  // A click on the table picks the pair under the pointer (Rust knows the layout).
+  const box = await page.locator('#fig-pairs').boundingBox();
+  await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.55);
+  await page.waitForFunction(() => !document.querySelector('#task-summary').textContent.includes('a = 4, b = 11'));
+  const summary = await page.textContent('#task-summary');
+  const [, a, b] = summary.match(/a = (\d+), b = (\d+)/).map(Number);
+  assert.ok(a >= 3 && a <= 10 && b >= 3 && b <= 10, `picked a middle cell: ${summary}`);
+  const link = new URL(await page.evaluate(() => document.querySelector('#task-link').dataset.href));
+  assert.equal(link.searchParams.get('a'), String(a));
+  assert.equal(link.searchParams.get('b'), String(b));
+  assert.equal(link.hash, '#task');
+  await finish(opened);
+});
+
+test('what changes inside: the scrubber replays the history, and its link keeps the step shown', { timeout: 90_000 }, async () => {
+  const opened = await open('?sec=inside&p=31&frac=0.6&until=800#inside');
+  const { page } = opened;
+  await scrollTo(page, '#inside .live');
+  await waitForRun(page, 'inside', (m) => m.state === 'finished', 60_000);
+  const frames = Number(await page.getAttribute('#inside-scrub', 'max')) + 1;
+  assert.ok(frames >= 5, `${frames} frames to scrub through`);
+  assert.match(await page.textContent('#inside-scrub-value'), /step 800 \(latest\)/);
+  const late = await page.textContent('#inside-summary');
+  assert.match(late, /Step 800/);
+
+  // Back to the start with the keyboard: the figures and the summary follow.
+  await page.focus('#inside-scrub');
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => !/latest/.test(document.querySelector('#inside-scrub-value').textContent));
+  const shown = await page.textContent('#inside-scrub-value');
+  const step = Number(shown.replace(/[^0-9]/g, ''));
+  assert.ok(step < 100, `the first frame is early: ${shown}`);
+  await page.waitForFunction((s) => document.querySelector('#inside-summary').textContent.includes(`Step ${s}`), step);
+  // One step right moves one frame.
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((s) => document.querySelector('#inside-scrub-value').textContent !== s, shown);
+  const next = await page.textContent('#inside-scrub-value');
+  await sleep(300);
+  await screenshotOf(page, '#inside .live', 'article-inside-scrubbed-desktop');
+
+  const link = await page.getAttribute('#inside-link', 'href');
+  const frameStep = Number(next.replace(/[^0-9]/g, ''));
+  assert.equal(new URL(link).searchParams.get('frame'), String(frameStep));
+  const again = await open(link);
+  await waitForRun(again.page, 'inside', (m) => m.state === 'finished', 60_000);
+  await again.page.waitForFunction((s) => document.querySelector('#inside-scrub-value').textContent === s, next, { timeout: 5_000 });
+  await finish(again);
   await finish(opened);
 });
 
