@@ -1,51 +1,67 @@
-// Browser speed of the page's real training path (worker + wasm), in headless Chromium.
+// Browser speed of the page's real training path (worker(s) + wasm), in headless Chromium.
 //
-// For each of N runs: open the page with autoplay=0, install a PerformanceObserver for
-// long tasks (> 50 ms) on the main thread, press Play, and poll #metrics until test
-// accuracy reaches 95%. Prints one JSON line per run:
-//   {"run", "seconds_to_test_95", "step_at_test_95", "steps_per_second", "long_tasks", "longest_task_ms"}
+// For each run and each mode: open the page with autoplay=0 (plus the mode's query),
+// install a PerformanceObserver for long tasks (> 50 ms) on the main thread, press Play,
+// and poll #metrics until test accuracy reaches 95%. Modes alternate run by run (A B A B
+// …) so a noisy, shared machine slows both alike. Prints one JSON line per run:
+//   {"mode", "run", "seconds_to_test_95", "step_at_test_95", "steps_per_second",
+//    "workers", "long_tasks", "longest_task_ms"}
+// Modes: "split" (the default page: two workers share each step where it can) and
+// "single" (workers=1: one worker does every step).
 //
-// usage: BASE_URL=http://127.0.0.1:PORT/ node bench/browser.mjs [runs]
+// usage: BASE_URL=http://127.0.0.1:PORT/ node bench/browser.mjs [runs] [mode…]
 // (scripts/bench serves the page and runs this for you.)
 
 import { launch, openPage, readMetrics } from '../tests/e2e/run.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
+const MODES = { split: '', single: '&workers=1' };
+const modes = process.argv.length > 3 ? process.argv.slice(3) : ['split', 'single'];
+for (const mode of modes) if (!(mode in MODES)) throw new Error(`unknown mode ${mode}; use ${Object.keys(MODES)}`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function once(browser, mode, run) {
+  const opened = await openPage(browser, `?autoplay=0${MODES[mode]}#playground`);
+  const { page } = opened;
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await page.waitForSelector('#metrics[data-state="idle"], #metrics[data-state="paused"]', { timeout: 30_000 });
+  // Let the follower worker load before the clock starts (as it has on a page a reader
+  // has been looking at for a second).
+  await sleep(1000);
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  await page.click('#play');
+  const start = Date.now();
+  let m;
+  for (;;) {
+    m = await readMetrics(page);
+    if (m.testAcc >= 0.95) break;
+    if (m.state === 'diverged' || Date.now() - start > 300_000) throw new Error(`no grokking: ${JSON.stringify(m)}`);
+    await sleep(20);
+  }
+  const seconds = (Date.now() - start) / 1000;
+  const longTasks = await page.evaluate(() => window.__longTasks);
+  console.log(JSON.stringify({
+    mode,
+    run,
+    seconds_to_test_95: seconds,
+    step_at_test_95: m.step,
+    steps_per_second: m.step / seconds,
+    workers: m.workers ?? null,
+    long_tasks: longTasks.length,
+    longest_task_ms: longTasks.length ? Math.max(...longTasks) : 0,
+  }));
+  await page.close();
+}
 
 const browser = await launch();
 try {
   for (let run = 0; run < runs; run++) {
-    const opened = await openPage(browser, '?autoplay=0');
-    const { page } = opened;
-    await page.setViewportSize({ width: 1280, height: 1600 });
-    await page.waitForSelector('#metrics[data-state="idle"], #metrics[data-state="paused"]', { timeout: 30_000 });
-    await page.evaluate(() => {
-      window.__longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
-      }).observe({ type: 'longtask', buffered: false });
-    });
-    await page.click('#play');
-    const start = Date.now();
-    let m;
-    for (;;) {
-      m = await readMetrics(page);
-      if (m.testAcc >= 0.95) break;
-      if (m.state === 'diverged' || Date.now() - start > 300_000) throw new Error(`no grokking: ${JSON.stringify(m)}`);
-      await sleep(20);
-    }
-    const seconds = (Date.now() - start) / 1000;
-    const longTasks = await page.evaluate(() => window.__longTasks);
-    console.log(JSON.stringify({
-      run,
-      seconds_to_test_95: seconds,
-      step_at_test_95: m.step,
-      steps_per_second: m.step / seconds,
-      long_tasks: longTasks.length,
-      longest_task_ms: longTasks.length ? Math.max(...longTasks) : 0,
-    }));
-    await page.close();
+    for (const mode of modes) await once(browser, mode, run);
   }
 } finally {
   await browser.close();

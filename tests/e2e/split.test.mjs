@@ -19,7 +19,7 @@ after(async () => {
 });
 
 test('a run split between two workers matches one worker bit for bit', { timeout: 120_000 }, async () => {
-  const opened = await openPage(browser, '?p=47&seed=3&until=300');
+  const opened = await openPage(browser, '?p=47&seed=3&until=300#playground');
   const { page } = opened;
   const workerUrls = () => page.workers().map((w) => w.url());
   const isolated = await page.evaluate(() => self.crossOriginIsolated);
@@ -28,6 +28,7 @@ test('a run split between two workers matches one worker bit for bit', { timeout
   const split = await waitForMetric(page, (m) => m.state === 'paused', 90_000);
   assert.equal(split.step, 300, 'paused exactly at until');
   assert.ok(workerUrls().some((u) => u.endsWith('/half-worker.js')), `a follower worker ran: ${workerUrls()}`);
+  assert.equal(split.workers, 2, 'the page says two workers shared the steps');
 
   // The same run, one Session on the page's main thread, one step at a time on one core.
   const alone = await page.evaluate(async () => {
@@ -54,4 +55,12 @@ test('a run split between two workers matches one worker bit for bit', { timeout
   console.log(`# p=47 seed 3 at step 300: train loss ${split.trainLoss} on two workers and on one`);
   assert.deepEqual(opened.problems(), []);
   await page.close();
+
+  // workers=1: the same run on one worker, to the same bits.
+  const single = await openPage(browser, '?p=47&seed=3&until=300&workers=1#playground');
+  const one = await waitForMetric(single.page, (m) => m.state === 'paused', 90_000);
+  assert.equal(one.workers, 1, 'workers=1 keeps to one worker');
+  for (const [shown] of pairs) assert.equal(one[shown], split[shown], `${shown} on one worker`);
+  assert.deepEqual(single.problems(), []);
+  await single.page.close();
 });
