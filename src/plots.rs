@@ -1,6 +1,6 @@
 //! The article's figures, drawn with [plotters].
 //!
-//! Seven figures, one function each:
+//! The figures, one function each:
 //! - [`draw_accuracy`]: train and test accuracy over a log-step axis, with markers where
 //!   the run memorised its training set and where it grokked, and lines where the reader
 //!   changed the learning rate or weight decay mid-run;
@@ -13,7 +13,14 @@
 //! - [`draw_progress`]: the hidden-progress measures (restricted and excluded loss, Gini
 //!   coefficient, key share) over the log-step axis, with the same markers;
 //! - [`draw_phase_diagram`]: weight decay × training fraction, each cell coloured and
-//!   labelled by its phase (see [`crate::sweep`]), with a [`PhaseLayout`] for hit-testing.
+//!   labelled by its phase (see [`crate::sweep`]), with a [`PhaseLayout`] for hit-testing;
+//! - [`draw_comparison`]: several runs on shared axes (accuracy or loss), one colour each;
+//! - [`draw_spectrum_marked`]: the spectrum with given frequencies marked (e.g. the final
+//!   key frequencies while scrubbing back through a run);
+//! - [`draw_task_clock`]: the task itself — arithmetic modulo p as a clock, with a worked
+//!   example ([`TaskExample`]);
+//! - [`draw_task_pairs`]: the p × p table of pairs, coloured by the run's train/test split
+//!   ([`PairTable`]), with a [`PairsLayout`] for hit-testing.
 //!
 //! Every function is generic over plotters' [`DrawingBackend`]: the tests draw into an SVG
 //! string natively, the page draws into a `<canvas>` through `plotters-canvas` with the
@@ -2079,11 +2086,41 @@ pub fn draw_task_clock<DB: DrawingBackend>(
     let margin = theme.px(10.0);
     let gap = theme.px(6.0);
     let line_h = (theme.text_size() * 1.35).round() as i32;
-    let note = example.note();
-    let caption_lines = 1 + i32::from(note.is_some());
-    let legend_h = line_h + gap;
-    let caption_h = caption_lines * line_h + gap;
     let p = example.p as usize;
+    let (a, b, ans) = (
+        example.a as usize,
+        example.b as usize,
+        example.answer as usize,
+    );
+
+    // The legend's entries, wrapped into rows when the figure is narrow.
+    let answer_name = format!("{} (answer)", example.op.formula());
+    let entries = [
+        (format!("a = {a}"), A_COLOR),
+        (format!("b = {b}"), B_COLOR),
+        (format!("{answer_name} = {ans}"), ANSWER_COLOR),
+    ];
+    let sw = theme.px(11.0);
+    let widths = entries
+        .iter()
+        .map(|(label, _)| Ok((text_width(area, label, &text)?, 0)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let legend_pos = layout_legend(&widths, margin, w - margin, sw, gap);
+    let legend_rows = legend_pos.iter().map(|&(_, r)| r + 1).max().unwrap_or(1) as i32;
+    let legend_h = legend_rows * line_h + gap;
+
+    // The caption: the worked example, split before its value when it is too wide, and
+    // for division the note on the inverse.
+    let caption = example.caption();
+    let mut lines = vec![caption.clone()];
+    if text_width(area, &caption, &text)? > w - 2 * margin {
+        if let Some(i) = caption.rfind(" = ") {
+            lines = vec![caption[..i].to_string(), caption[i + 1..].to_string()];
+        }
+    }
+    let note = example.note();
+    let caption_lines = lines.len() as i32 + i32::from(note.is_some());
+    let caption_h = caption_lines * line_h + gap;
 
     // Numbers round the ring: room for the widest ("256") outside the ticks.
     let tick_font = theme.font(theme.tick_size(), pal.muted);
@@ -2125,11 +2162,6 @@ pub fn draw_task_clock<DB: DrawingBackend>(
     }
 
     // Marks: the answer's hand first, then the arc, then the dots.
-    let (a, b, ans) = (
-        example.a as usize,
-        example.b as usize,
-        example.answer as usize,
-    );
     let hand = ShapeStyle::from(ANSWER_COLOR).stroke_width(theme.stroke(2.0));
     area.draw(&PathElement::new(
         vec![ipt((cx, cy)), ipt(at(ans as f64, radius * 0.82))],
@@ -2211,24 +2243,38 @@ pub fn draw_task_clock<DB: DrawingBackend>(
         area.draw_text(&n.to_string(), &style, ipt(at(n as f64, label_r)))?;
     }
     let bold = FontDesc::new(FONT, theme.text_size(), FontStyle::Bold);
+    // Neighbouring marks (a = 96, b = 1 and answer 0 at p = 97) would print their numbers
+    // over each other: a later one moves outward until it is clear of the earlier ones.
+    let mut placed: Vec<((f64, f64), (f64, f64))> = Vec::new();
     for &(n, color) in &marked {
         let style = TextStyle::from(bold.clone())
             .color(&color)
             .pos(Pos::new(HPos::Center, VPos::Center));
-        area.draw_text(&n.to_string(), &style, ipt(at(n as f64, label_r)))?;
+        let label = n.to_string();
+        let (tw, th) = measure(area, &label, &style)?;
+        let size = (
+            tw as f64 + theme.px(4.0) as f64,
+            th as f64 + theme.px(2.0) as f64,
+        );
+        let mut r = label_r;
+        let mut c = at(n as f64, r);
+        for _ in 0..3 {
+            let clash = placed.iter().any(|&((x, y), (pw, ph))| {
+                (c.0 - x).abs() * 2.0 < size.0 + pw && (c.1 - y).abs() * 2.0 < size.1 + ph
+            });
+            if !clash {
+                break;
+            }
+            r += size.1.max(size.0 * 0.6);
+            c = at(n as f64, r);
+        }
+        placed.push((c, size));
+        area.draw_text(&label, &style, ipt(c))?;
     }
 
     // Legend strip: what the marks are.
-    let answer_name = format!("{} (answer)", example.op.formula());
-    let entries = [
-        (format!("a = {a}"), A_COLOR),
-        (format!("b = {b}"), B_COLOR),
-        (format!("{answer_name} = {ans}"), ANSWER_COLOR),
-    ];
-    let sw = theme.px(11.0);
-    let mut x = margin;
-    let ly = margin / 2 + line_h / 2;
-    for (i, (label, color)) in entries.iter().enumerate() {
+    for (i, ((label, color), &(x, row))) in entries.iter().zip(&legend_pos).enumerate() {
+        let ly = margin / 2 + line_h / 2 + row as i32 * line_h;
         let c = (x + sw / 2, ly);
         match i {
             0 => area.draw(&Circle::new(c, (sw / 2) as u32, color.filled()))?,
@@ -2244,13 +2290,17 @@ pub fn draw_task_clock<DB: DrawingBackend>(
         }
         let style = text.pos(Pos::new(HPos::Left, VPos::Center));
         area.draw_text(label, &style, (x + sw + gap, ly))?;
-        x += sw + gap + text_width(area, label, &text)? + 3 * gap;
     }
 
     // Caption: the worked example.
     let style = text.pos(Pos::new(HPos::Center, VPos::Center));
     let mut y = h - margin / 2 - caption_h + gap + line_h / 2;
-    area.draw_text(&example.caption(), &style, (w / 2, y))?;
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            y += line_h;
+        }
+        area.draw_text(line, &style, (w / 2, y))?;
+    }
     if let Some(note) = note {
         y += line_h;
         let style = theme
@@ -2512,8 +2562,10 @@ pub fn draw_task_pairs<DB: DrawingBackend>(
                 ShapeStyle::from(c).stroke_width(theme.stroke(width)),
             )
         };
-        area.draw(&outline(pal.background, theme.px(1.0), 3.0))?;
-        area.draw(&outline(pal.text, 0, 2.0))?;
+        // A ring in the text colour with a halo of background, so it reads on either
+        // colour of cell and on cells only a few pixels wide.
+        area.draw(&outline(pal.background, theme.px(2.0), 2.0))?;
+        area.draw(&outline(pal.text, 0, 2.5))?;
         let bold = FontDesc::new(FONT, theme.tick_size(), FontStyle::Bold);
         let strong = TextStyle::from(bold).color(&pal.text);
         let (cx, cy) = layout.center(a, b);

@@ -1158,6 +1158,22 @@ fn clock_marks_a_b_and_the_answer_and_works_the_example() {
     let numbers = t.iter().filter(|s| s.parse::<u32>().is_ok()).count();
     assert_eq!(numbers, 13, "every number, once");
     assert!(t.iter().any(|s| s.contains("is the inverse of 5")));
+    // A phone: the legend wraps and a long worked example splits before its value.
+    let ex = TaskExample::parse(257, "x2xyy2", 256, 1).unwrap();
+    let svg = render("task_clock_phone", (320, 400), |a| {
+        draw_task_clock(a, &ex, &theme)
+    });
+    check_common(&svg, &theme);
+    let t = texts(&svg);
+    assert!(
+        t.contains(&"a² + ab + b² = 256² + 256·1 + 1²".to_string()),
+        "{t:?}"
+    );
+    assert!(t.contains(&"= 65793 ≡ 1 (mod 257)".to_string()), "{t:?}");
+    assert!(
+        t.contains(&"a² + ab + b² (answer) = 1".to_string()),
+        "{t:?}"
+    );
     for (size, scale) in [
         ((320, 360), 1.0),
         ((1, 1), 1.0),
