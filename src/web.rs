@@ -25,10 +25,10 @@
 //! of [`ConfigError`](crate::ConfigError) or [`TrainError`](crate::TrainError).
 
 use crate::analysis::{self, Progress, Spectrum};
+use crate::model::BatchStats;
 use crate::plots::{self, PhaseCell, PhaseGrid, PhaseLayout, RunCurves, Theme};
 use crate::sweep::{self, Cell};
 use crate::task::{primes_between, Op};
-use crate::model::BatchStats;
 use crate::train::{Config, Event, Metrics, Point, ProgressPoint, Trainer};
 pub use crate::train::{Guess, Prediction, TOP_GUESSES};
 use plotters::coord::Shift;
@@ -565,7 +565,9 @@ impl Link {
         if !buffer.is_instance_of::<js_sys::SharedArrayBuffer>() {
             return Err(JsError::new("a link needs a SharedArrayBuffer"));
         }
-        let bytes = buffer.unchecked_ref::<js_sys::SharedArrayBuffer>().byte_length() as usize;
+        let bytes = buffer
+            .unchecked_ref::<js_sys::SharedArrayBuffer>()
+            .byte_length() as usize;
         if bytes != Link::byte_length(param_count) {
             return Err(JsError::new(&format!(
                 "shared buffer has {bytes} bytes, a link for {param_count} parameters needs {}",
@@ -699,7 +701,9 @@ impl Session {
             link.write_stats(1, step, stats);
             link.atomic_store(FOLLOW_DONE, step as i32 + 1);
             if !link.wait_for(LEAD_DONE, step as i32 + 1) {
-                return Err(JsError::new("the leading training worker stopped responding"));
+                return Err(JsError::new(
+                    "the leading training worker stopped responding",
+                ));
             }
             link.slot(0, step).copy_to(&mut scratch);
             let theirs = link.read_stats(0, step);
