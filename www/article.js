@@ -322,8 +322,7 @@ export function setupArticle({ board, search, reducedMotion }) {
     });
     scrub.addEventListener('input', () => {
       follow = Number(scrub.value) >= Number(scrub.max);
-      section.changed();
-      // A reader moving through the history wants to hear where they are.
+      // A reader moving through the history wants to hear where they are, at once.
       $('inside-summary').dataset.key = '';
       section.changed();
     });

@@ -738,6 +738,12 @@ function setupFigures() {
   add('progress', (c, s, d) => figures.draw_progress(c, s, d));
 }
 
+/** Whether the reader scrolled (wheel, touch, keys) while the page was starting. */
+let readerScrolled = false;
+for (const type of ['wheel', 'touchmove', 'keydown']) {
+  window.addEventListener(type, () => { readerScrolled = true; }, { once: true, passive: true });
+}
+
 async function main() {
   await init({ module_or_path: wasmUrl() });
   figures = new Figures();
@@ -770,6 +776,9 @@ async function main() {
   setupFigures();
   setupTask({ board, search });
   setupArticle({ board, search, reducedMotion });
+  // The controls built above (and presenter mode) moved the sections: go back to the
+  // section a link points at, unless the reader has already scrolled elsewhere.
+  if (location.hash && !readerScrolled) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   setupPhase({
     board,
     getConfig: () => ({ ...state.config, lr: run.lr }),

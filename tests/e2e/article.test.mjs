@@ -209,6 +209,7 @@ test('keyboard: shortcuts act on the figure in view, help opens and closes, focu
 
   await page.keyboard.press('?');
   await page.waitForSelector('#help[open]');
+  await screenshot(page, 'article-help');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#help:not([open])', { state: 'attached' });
   // Focus went back to the help button; a reader then clicks the text and uses the keys.
