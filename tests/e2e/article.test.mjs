@@ -184,13 +184,17 @@ test('a section share link reproduces the run; CSV, JSON and PNG exports match i
   // The markers shown are the CSV's first steps past the thresholds.
   assert.equal(rows.find((r) => r.train_acc >= 0.99)?.step ?? '', here.memorisedAt);
 
-  // JSON: parses and ends at the same step.
+  // JSON: parses, holds the same points as the CSV, the run's settings and its markers.
   const [jsonDownload] = await Promise.all([page.waitForEvent('download'), page.click('#puzzle-json-puzzle')]);
+  assert.match(jsonDownload.suggestedFilename(), /\.json$/);
   const json = JSON.parse(await readFile(await jsonDownload.path(), 'utf8'));
-  const text = JSON.stringify(json);
-  assert.ok(text.includes('"step"'), 'the JSON history has steps');
-  const points = json.points ?? json.history?.points ?? json;
-  if (Array.isArray(points)) assert.equal(points[points.length - 1].step, rows[rows.length - 1].step);
+  assert.equal(json.config.p, 23);
+  assert.equal(json.config.seed, 4);
+  assert.equal(json.points.length, rows.length);
+  const jsonShown = json.points.find((pt) => pt.step === here.step);
+  assert.equal(jsonShown.train_acc, shown.train_acc);
+  assert.equal(jsonShown.test_acc, shown.test_acc);
+  assert.equal(json.memorised_at ?? '', here.memorisedAt);
 
   // PNG of the figure.
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#puzzle button[data-png="fig-puzzle"]')]);
