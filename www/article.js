@@ -18,7 +18,7 @@
 // aria-live summary from Rust (Figures.summary, comparison_summary, frame_summary),
 // re-announced only when something notable changes (memorised, grokked, paused, done).
 
-import * as wasm from './pkg/grokking.js';
+import { draw_comparison, comparison_summary } from './pkg/grokking.js';
 import { LiveRun } from './live-run.js';
 import { buildRunBar } from './run-bar.js';
 import { register } from './keys.js';
@@ -33,25 +33,8 @@ const FRACS = [0.2, 0.3, 0.4, 0.5, 0.6];
 
 const percent = (x) => `${(100 * x).toFixed(1)}%`;
 
-/** A summary in words when the Rust one is not available (older build). */
-function plainSummary(run) {
-  const m = run.metrics;
-  if (!m) return '';
-  let text = `At step ${run.step.toLocaleString('en')}: ${percent(m.train_acc)} of the training pairs and ${percent(m.test_acc)} of the unseen pairs right.`;
-  if (run.memorisedAt !== null) text += ` Memorised at step ${run.memorisedAt}.`;
-  if (run.grokkedAt !== null) text += ` Grokked at step ${run.grokkedAt}.`;
-  return text;
-}
-
-/** Rust's summary of a run if the binding exists, else the plain one. */
-function summaryOf(run) {
-  try {
-    if (typeof run.figures.summary === 'function' && run.metrics) return run.figures.summary();
-  } catch (err) {
-    console.warn('summary failed:', err);
-  }
-  return plainSummary(run);
-}
+/** Rust's one-sentence summary of a run (Figures.summary), empty before it starts. */
+const summaryOf = (run) => (run.metrics ? run.figures.summary() : '');
 
 /** While a run trains, its aria-live summary is refreshed at most this often. */
 const ANNOUNCE_MS = 4000;
@@ -166,28 +149,14 @@ export function setupArticle({ board, search, reducedMotion }) {
     const until = link?.until ?? BUDGET;
     const off = new LiveRun({ id: 'decay-off', label: 'decay 0', config: { ...base, wd: 0 }, until, autoplay: mayAutoplay, split: false });
     const on = new LiveRun({ id: 'decay-on', label: 'decay 1', config: { ...base, wd: 1 }, until, autoplay: mayAutoplay, split: false });
-    const compare = (metric) => (c, s, d) => {
-      if (typeof wasm.draw_comparison === 'function') {
-        return wasm.draw_comparison(c, s, d, metric, off.figures, off.label, on.figures, on.label);
-      }
-      return metric === 'accuracy' ? on.figures.draw_accuracy(c, s, d) : on.figures.draw_loss(c, s, d);
-    };
+    const compare = (metric) => (c, s, d) => draw_comparison(c, s, d, metric, off.figures, off.label, on.figures, on.label);
     liveSection({
       id: 'decay',
       runs: [off, on],
       figs: [['fig-decay-acc', compare('accuracy')], ['fig-decay-loss', compare('loss')]],
       pngs: [['fig-decay-acc', 'Accuracy'], ['fig-decay-loss', 'Loss']],
       link: () => sectionLink('decay', { config: { ...on.config, wd: 1 }, until: stopStep(on, off) }),
-      summary: () => {
-        if (typeof wasm.comparison_summary === 'function' && off.metrics && on.metrics) {
-          try {
-            return wasm.comparison_summary(off.figures, off.label, on.figures, on.label);
-          } catch (err) {
-            console.warn('comparison_summary failed:', err);
-          }
-        }
-        return `${off.label}: ${plainSummary(off)} ${on.label}: ${plainSummary(on)}`;
-      },
+      summary: () => comparison_summary(off.figures, off.label, on.figures, on.label),
     });
   }
 
@@ -258,19 +227,17 @@ export function setupArticle({ board, search, reducedMotion }) {
     });
     const scrub = $('inside-scrub');
     const scrubValue = $('inside-scrub-value');
-    const hasFrames = () => typeof run.figures.frame_count === 'function';
     let follow = true;
     let wantFrame = params.has('frame') && link ? Number(params.get('frame')) : null;
     /** The frame shown: the scrubber's, or null for "the latest state". */
     const frame = () => {
-      if (!hasFrames()) return null;
       const n = run.figures.frame_count();
       if (n === 0) return null;
       return follow ? n - 1 : Math.min(Number(scrub.value), n - 1);
     };
     const key = () => {
-      const keys = hasFrames() ? run.figures.final_keys() : null;
-      return keys && keys.length > 0 ? keys[0] : undefined;
+      const keys = run.figures.final_keys();
+      return keys.length > 0 ? keys[0] : 1;
     };
     const drawCircle = (c, s, d) => {
       const i = frame();
@@ -294,17 +261,11 @@ export function setupArticle({ board, search, reducedMotion }) {
       },
       summary: () => {
         const i = frame();
-        if (i !== null && typeof run.figures.frame_summary === 'function') {
-          try {
-            return run.figures.frame_summary(i);
-          } catch (err) {
-            console.warn('frame_summary failed:', err);
-          }
-        }
-        return summaryOf(run);
+        if (i === null) return summaryOf(run);
+        // Following the run: its accuracy, then what the embedding looks like now.
+        return follow ? `${summaryOf(run)} ${run.figures.frame_summary(i)}` : run.figures.frame_summary(i);
       },
       afterChange: () => {
-        if (!hasFrames()) return;
         const n = run.figures.frame_count();
         scrub.disabled = n < 2;
         scrub.max = String(Math.max(0, n - 1));

@@ -6,7 +6,7 @@
 //
 // URL (a share link): sec=task with p, op, frac, seed and a, b.
 
-import * as wasm from './pkg/grokking.js';
+import { ops, draw_task_clock, draw_task_pairs, task_pair_at } from './pkg/grokking.js';
 import { DEFAULTS, parseQuery, sectionLink } from './params.js';
 import { wirePngButtons } from './export.js';
 
@@ -44,7 +44,7 @@ export function setupTask({ board, search }) {
   };
   const choices = [...new Set([...P_CHOICES, config.p])].sort((x, y) => x - y);
   for (const p of choices) ui.p.append(new Option(String(p), String(p)));
-  const formulas = wasm.ops();
+  const formulas = ops();
   for (const o of formulas) ui.op.append(new Option(`(${o.formula}) mod p`, o.name));
   let a = linked && params.has('a') ? Number(params.get('a')) : 9;
   let b = linked && params.has('b') ? Number(params.get('b')) : 17;
@@ -57,12 +57,10 @@ export function setupTask({ board, search }) {
   };
 
   const clock = board.add($('fig-clock'), (c, s, d) => {
-    if (typeof wasm.draw_task_clock !== 'function') return false;
-    return wasm.draw_task_clock(c, s, d, config.p, config.op, a, b);
+    draw_task_clock(c, s, d, config.p, config.op, a, b);
   }, $('t-clock'));
   const pairs = board.add(ui.pairs, (c, s, d) => {
-    if (typeof wasm.draw_task_pairs !== 'function') return false;
-    return wasm.draw_task_pairs(c, s, d, { ...config }, a, b);
+    draw_task_pairs(c, s, d, { ...config }, a, b);
   }, $('t-pairs'));
 
   function show() {
@@ -102,11 +100,10 @@ export function setupTask({ board, search }) {
 
   // Pick a pair by clicking the table, or with the arrow keys while it has the focus.
   ui.pairs.addEventListener('click', (event) => {
-    if (typeof wasm.task_pair_at !== 'function') return;
     // CSS pixels from the canvas's corner; the layout is the drawing's own (Rust).
     const rect = ui.pairs.getBoundingClientRect();
     const scale = board.scaleOf(ui.pairs);
-    const hit = wasm.task_pair_at(ui.pairs.width, ui.pairs.height, scale, config.p,
+    const hit = task_pair_at(ui.pairs.width, ui.pairs.height, scale, config.p,
       event.clientX - rect.left, event.clientY - rect.top);
     if (hit) {
       [a, b] = [hit[0], hit[1]];
