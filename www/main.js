@@ -556,7 +556,8 @@ function loadRun(config) {
   run.wantPlay = true;
   fillMenus(primes(RANGES.p[0], RANGES.p[1]));
   startRun();
-  document.querySelector('.playground').scrollIntoView({ behavior: 'smooth', block: 'start' });
+  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  document.querySelector('.playground').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
   setInfo(`Loaded the phase-diagram run: weight decay ${config.wd}, training fraction ${config.frac}, p = ${config.p}, seed ${config.seed}.`);
 }
 
