@@ -29,7 +29,7 @@ const $ = (id) => document.getElementById(id);
 /** Steps each article run trains before it stops (a share link may say otherwise). */
 const BUDGET = 3000;
 /** The training fractions offered in section 4. */
-const FRACS = [0.2, 0.3, 0.4, 0.5, 0.6];
+const FRACS = [0.2, 0.25, 0.3, 0.4, 0.5, 0.6];
 
 const percent = (x) => `${(100 * x).toFixed(1)}%`;
 
