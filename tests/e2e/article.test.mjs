@@ -86,6 +86,15 @@ test('the puzzle starts by itself; each live figure trains when scrolled into vi
     await sleep(300);
     await screenshotOf(page, `#${section}`, `article-${section}-desktop`);
   }
+  // Section 4: another training fraction restarts its run; the replaced run is listed.
+  await scrollTo(page, '#data .live');
+  await page.click('#data-frac-0_6');
+  assert.equal(await page.getAttribute('#data-frac-0_6', 'aria-pressed'), 'true');
+  assert.equal(await page.getAttribute('#data-frac-0_3', 'aria-pressed'), 'false');
+  await waitForRun(page, 'data', (m) => m.state === 'running' && m.step > 0, 30_000);
+  assert.equal(new URL(await page.getAttribute('#data-link', 'href')).searchParams.get('frac'), '0.6');
+  assert.match(await page.textContent('#data-results tbody'), /30%/);
+
   // The task and the closing section have no run but are part of the set of screenshots.
   for (const section of ['task', 'meaning']) {
     await scrollTo(page, `#${section}`);
