@@ -19,6 +19,7 @@
 //! - `web` (wasm32 only): the wasm-bindgen surface the page and its training worker call.
 
 pub mod analysis;
+pub mod kernels;
 pub mod model;
 pub mod optim;
 pub mod plots;

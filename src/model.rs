@@ -8,15 +8,43 @@
 //! the second operand. Per step we build two p × H tables, Ta = E W1aᵀ and Tb = E W1bᵀ, and
 //! a hidden pre-activation is one row of each added together. That turns the first layer
 //! from N·H·2d multiply-adds into p·H·2d, and leaves three (N × H)·(H × p)-sized products —
-//! the read-out and its two backward products — as almost all of the work.
+//! the read-out and its two backward products — as almost all of the work. Those three
+//! run on the register-blocked kernels of [`crate::kernels`]; the small products that
+//! fold and unfold the first layer use ndarray's `general_mat_mul`.
 //!
 //! Everything here is plain f32 arithmetic on buffers that live in a [`Workspace`], so a
 //! training step allocates nothing.
 
+use crate::kernels::{self, Gemm, Init};
 use crate::rng::Rng;
 use crate::task::Pair;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, ArrayViewMut2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+
+/// Defines `fn $name(args) -> R` as a call of `$generic(args)` (an `#[inline(always)]`
+/// function), through a copy compiled for AVX2 and FMA when the CPU has them (x86-64,
+/// detected at run time; a baseline x86-64 build otherwise vectorises 4 wide with SSE2).
+/// The loops then run 8 wide; the operations and their order stay the same (Rust never
+/// fuses a multiply and an add on its own), so the results are the same bits.
+macro_rules! with_avx2 {
+    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $generic:ident;) => {
+        $(#[$meta])*
+        fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
+                    $generic($($arg),*)
+                }
+                if kernels::has_avx2_fma() {
+                    // SAFETY: the CPU has the features `avx2` was compiled for.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $generic($($arg),*)
+        }
+    };
+}
 
 /// The sizes that fix the parameter shapes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,6 +218,10 @@ impl BatchStats {
 }
 
 /// Scratch buffers for forward and backward passes over up to `rows` pairs.
+///
+/// The buffers that the matrix kernels read as their B operand (or write whole vectors
+/// of) have their rows padded to a multiple of [`kernels::lanes()`]; the padding columns
+/// are never part of a result.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     rows: usize,
@@ -197,12 +229,19 @@ pub struct Workspace {
     ta: Array2<f32>,
     /// Tb = E W1bᵀ, p × H.
     tb: Array2<f32>,
-    /// Hidden activations after ReLU, rows × H.
+    /// Hidden activations after ReLU, rows × pad(H).
     h: Array2<f32>,
-    /// Logits, turned in place into d(loss)/d(logits); rows × p.
+    /// Logits, turned in place into d(loss)/d(logits); rows × pad(p).
     logits: Array2<f32>,
-    /// d(loss)/dh, rows × H.
+    /// d(loss)/dh, rows × pad(H).
     dh: Array2<f32>,
+    /// W2ᵀ, H × pad(p) (zero padding): the read-out's B operand, refreshed every pass.
+    w2t: Array2<f32>,
+    /// b2, zero-padded to pad(p) values.
+    b2: Vec<f32>,
+    /// W2 with rows padded to pad(H), for dH = G·W2 when H is not a multiple of the
+    /// vector width (otherwise W2 is read in place and this stays empty).
+    w2p: Array2<f32>,
     /// d(loss)/dTa and d(loss)/dTb, p × H.
     dta: Array2<f32>,
     dtb: Array2<f32>,
@@ -213,13 +252,21 @@ impl Workspace {
     pub fn new(shape: Shape, rows: usize) -> Self {
         let Shape { p, hidden, .. } = shape;
         let rows = rows.max(1);
+        let (pp, hp) = (kernels::pad(p), kernels::pad(hidden));
         Workspace {
             rows,
             ta: Array2::zeros((p, hidden)),
             tb: Array2::zeros((p, hidden)),
-            h: Array2::zeros((rows, hidden)),
-            logits: Array2::zeros((rows, p)),
-            dh: Array2::zeros((rows, hidden)),
+            h: Array2::zeros((rows, hp)),
+            logits: Array2::zeros((rows, pp)),
+            dh: Array2::zeros((rows, hp)),
+            w2t: Array2::zeros((hidden, pp)),
+            b2: vec![0.0; pp],
+            w2p: if hp == hidden {
+                Array2::zeros((0, 0))
+            } else {
+                Array2::zeros((p, hp))
+            },
             dta: Array2::zeros((p, hidden)),
             dtb: Array2::zeros((p, hidden)),
         }
@@ -244,15 +291,57 @@ fn fold_first_layer(params: &Params, ws: &mut Workspace) {
 /// Expects the folded tables to be current.
 fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
     let n = pairs.len();
+    let Shape { p, hidden, .. } = params.shape();
     let b1 = params.b1.as_slice().expect("contiguous");
-    for (pair, mut row) in pairs.iter().zip(ws.h.rows_mut()) {
-        let ta = ws.ta.row(pair.a as usize);
-        let tb = ws.tb.row(pair.b as usize);
+    hidden_layer(ws.h.view_mut(), ws.ta.view(), ws.tb.view(), b1, pairs);
+    // logits = H W2ᵀ + b2, with W2ᵀ and b2 copied into padded rows (small: p × H).
+    ws.w2t.slice_mut(s![.., ..p]).assign(&params.w2.t());
+    ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
+    let (hp, pp) = (ws.h.ncols(), ws.logits.ncols());
+    Gemm {
+        m: n,
+        n: p,
+        k: hidden,
+        a: flat(&ws.h),
+        a_rs: hp,
+        a_cs: 1,
+        b: flat(&ws.w2t),
+        b_rs: pp,
+        c: flat_mut(&mut ws.logits),
+        ldc: pp,
+        init: Init::Bias(&ws.b2),
+    }
+    .run();
+}
+
+with_avx2! {
+    /// h = ReLU(Ta[a] + Tb[b] + b1) for each pair, into the first H columns of `h`'s rows.
+    fn hidden_layer(
+        h: ArrayViewMut2<f32>,
+        ta: ArrayView2<f32>,
+        tb: ArrayView2<f32>,
+        b1: &[f32],
+        pairs: &[Pair]
+    ) = hidden_layer_generic;
+}
+
+#[inline(always)]
+fn hidden_layer_generic(
+    mut h: ArrayViewMut2<f32>,
+    ta: ArrayView2<f32>,
+    tb: ArrayView2<f32>,
+    b1: &[f32],
+    pairs: &[Pair],
+) {
+    let hidden = b1.len();
+    for (pair, mut row) in pairs.iter().zip(h.rows_mut()) {
+        let ta = ta.row(pair.a as usize);
+        let tb = tb.row(pair.b as usize);
         let (ta, tb) = (
             ta.as_slice().expect("contiguous"),
             tb.as_slice().expect("contiguous"),
         );
-        let row = row.as_slice_mut().expect("contiguous");
+        let row = &mut row.as_slice_mut().expect("contiguous")[..hidden];
         for (((h, &a), &b), &c) in row.iter_mut().zip(ta).zip(tb).zip(b1) {
             // ReLU as a compare-and-select, not `f32::max`: on wasm32 `max` is a call to
             // libm's fmaxf per element (wasm's f32.max has other NaN rules), which was a
@@ -262,16 +351,60 @@ fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
             *h = if z < 0.0 { 0.0 } else { z };
         }
     }
-    let h = ws.h.slice(s![..n, ..]);
-    let mut logits = ws.logits.slice_mut(s![..n, ..]);
-    // Start from the bias and let the product accumulate onto it (β = 1): one pass less.
-    logits.assign(
-        &params
-            .b2
-            .broadcast((n, params.b2.len()))
-            .expect("bias broadcasts"),
-    );
-    general_mat_mul(1.0, &h, &params.w2.t(), 1.0, &mut logits);
+}
+
+/// A standard-layout matrix as one slice.
+fn flat(a: &Array2<f32>) -> &[f32] {
+    a.as_slice().expect("workspace matrices are contiguous")
+}
+
+/// A standard-layout matrix as one mutable slice.
+fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
+    a.as_slice_mut().expect("workspace matrices are contiguous")
+}
+
+with_avx2! {
+    /// Back through the ReLU (dh zeroed where h is not positive, in place), then
+    /// scattered onto the folded tables' rows (dTa, dTb) and the bias (db1), which must
+    /// start at zero.
+    fn relu_scatter(
+        dh: ArrayViewMut2<f32>,
+        h: ArrayView2<f32>,
+        pairs: &[Pair],
+        dta: ArrayViewMut2<f32>,
+        dtb: ArrayViewMut2<f32>,
+        db1: &mut [f32]
+    ) = relu_scatter_generic;
+}
+
+#[inline(always)]
+fn relu_scatter_generic(
+    mut dh: ArrayViewMut2<f32>,
+    h: ArrayView2<f32>,
+    pairs: &[Pair],
+    mut dta: ArrayViewMut2<f32>,
+    mut dtb: ArrayViewMut2<f32>,
+    db1: &mut [f32],
+) {
+    for ((pair, mut dh_row), h_row) in pairs.iter().zip(dh.rows_mut()).zip(h.rows()) {
+        let dh_row = dh_row.as_slice_mut().expect("contiguous");
+        let h_row = h_row.as_slice().expect("contiguous");
+        for (g, &h) in dh_row.iter_mut().zip(h_row) {
+            // A select, not a branch, so the loop vectorises.
+            *g = if h > 0.0 { *g } else { 0.0 };
+        }
+        let mut dta = dta.row_mut(pair.a as usize);
+        let dta = dta.as_slice_mut().expect("contiguous");
+        dta.iter_mut()
+            .zip(dh_row.iter())
+            .for_each(|(t, &g)| *t += g);
+        let mut dtb = dtb.row_mut(pair.b as usize);
+        let dtb = dtb.as_slice_mut().expect("contiguous");
+        for ((t, b), &g) in dtb.iter_mut().zip(db1.iter_mut()).zip(dh_row.iter()) {
+            *t += g;
+            *b += g;
+        }
+    }
 }
 
 /// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
@@ -306,6 +439,7 @@ pub fn exp_nonpos(x: f32) -> f32 {
 
 /// Maximum of a slice and the first index where it occurs, computed in eight
 /// independent lanes so the loop vectorises (a plain scan is a serial chain of compares).
+#[inline(always)]
 fn lane_argmax(xs: &[f32]) -> (f32, usize) {
     let mut best = [f32::NEG_INFINITY; 8];
     let mut at = [0u32; 8];
@@ -340,6 +474,7 @@ fn lane_argmax(xs: &[f32]) -> (f32, usize) {
 /// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
 /// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
 /// precision).
+#[inline(always)]
 fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
     let mut acc = [0.0f32; 8];
     let mut chunks = xs.chunks_exact_mut(8);
@@ -357,17 +492,26 @@ fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-/// Softmax cross-entropy over the rows of `logits` (one per pair). Returns the summed
-/// loss (f64) and the number correct; if `grad_scale` is given, overwrites each row with
-/// grad_scale · (softmax − onehot).
-///
-/// Stability: logits are shifted by their row maximum before exponentiating, so the
-/// arg-max term is exactly 1 and the row sum is 1 + s, with s the sum of the other
-/// (small) terms, kept separately. The loss is then ln_1p(s) + (max − z_y) in f64 and a
-/// confident label's gradient is −s/(1 + s) instead of e_y/sum − 1, which rounds to 0 in
-/// f32 once s < 6e-8. This keeps the loss curve smooth (no spikes) down to 1e-7 and below
-/// — the failure DESIGN.md warns about with f32 log-softmax.
-fn cross_entropy_rows(
+with_avx2! {
+    /// Softmax cross-entropy over the rows of `logits` (one per pair). Returns the summed
+    /// loss (f64) and the number correct; if `grad_scale` is given, overwrites each row with
+    /// grad_scale · (softmax − onehot).
+    ///
+    /// Stability: logits are shifted by their row maximum before exponentiating, so the
+    /// arg-max term is exactly 1 and the row sum is 1 + s, with s the sum of the other
+    /// (small) terms, kept separately. The loss is then ln_1p(s) + (max − z_y) in f64 and a
+    /// confident label's gradient is −s/(1 + s) instead of e_y/sum − 1, which rounds to 0 in
+    /// f32 once s < 6e-8. This keeps the loss curve smooth (no spikes) down to 1e-7 and below
+    /// — the failure DESIGN.md warns about with f32 log-softmax.
+    fn cross_entropy_rows(
+        logits: ArrayViewMut2<f32>,
+        pairs: &[Pair],
+        grad_scale: Option<f32>
+    ) -> (f64, usize) = cross_entropy_rows_generic;
+}
+
+#[inline(always)]
+fn cross_entropy_rows_generic(
     mut logits: ArrayViewMut2<f32>,
     pairs: &[Pair],
     grad_scale: Option<f32>,
@@ -407,8 +551,9 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
     let mut total = BatchStats::default();
     for chunk in pairs.chunks(ws.rows) {
         forward_folded(params, chunk, ws);
+        let p = params.b2.len();
         let (loss, correct) =
-            cross_entropy_rows(ws.logits.slice_mut(s![..chunk.len(), ..]), chunk, None);
+            cross_entropy_rows(ws.logits.slice_mut(s![..chunk.len(), ..p]), chunk, None);
         total.merge(BatchStats {
             loss: loss / chunk.len() as f64,
             correct,
@@ -426,7 +571,7 @@ pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32
         forward_folded(params, chunk, ws);
         let start = i * ws.rows;
         out.slice_mut(s![start..start + chunk.len(), ..])
-            .assign(&ws.logits.slice(s![..chunk.len(), ..]));
+            .assign(&ws.logits.slice(s![..chunk.len(), ..params.b2.len()]));
     }
     out
 }
@@ -452,20 +597,57 @@ pub fn loss_and_grad(
     fold_first_layer(params, ws);
     forward_folded(params, pairs, ws);
 
+    let Shape { p, hidden, .. } = params.shape();
+    let (pp, hp) = (ws.logits.ncols(), ws.h.ncols());
+
     // d(mean loss)/d(logits), in place.
     let (loss, correct) = cross_entropy_rows(
-        ws.logits.slice_mut(s![..n, ..]),
+        ws.logits.slice_mut(s![..n, ..p]),
         pairs,
         Some(1.0 / total as f32),
     );
-    let g = ws.logits.slice(s![..n, ..]);
-    let h = ws.h.slice(s![..n, ..]);
 
-    // Read-out: dW2 = Gᵀ H, db2 = Σ_rows G, dH = G W2.
-    general_mat_mul(1.0, &g.t(), &h, 0.0, &mut grads.w2);
-    grads.b2.assign(&g.sum_axis(Axis(0)));
-    let mut dh = ws.dh.slice_mut(s![..n, ..]);
-    general_mat_mul(1.0, &g, &params.w2, 0.0, &mut dh);
+    // Read-out: dW2 = Gᵀ H (A = G read transposed through its strides), db2 = Σ_rows G,
+    // dH = G W2.
+    Gemm {
+        m: p,
+        n: hidden,
+        k: n,
+        a: flat(&ws.logits),
+        a_rs: 1,
+        a_cs: pp,
+        b: flat(&ws.h),
+        b_rs: hp,
+        c: grads.w2.as_slice_mut().expect("contiguous"),
+        ldc: hidden,
+        init: Init::Zero,
+    }
+    .run();
+    grads
+        .b2
+        .assign(&ws.logits.slice(s![..n, ..p]).sum_axis(Axis(0)));
+    let w2 = if hp == hidden {
+        params.w2.as_slice().expect("contiguous")
+    } else {
+        ws.w2p.slice_mut(s![.., ..hidden]).assign(&params.w2);
+        flat(&ws.w2p)
+    };
+    Gemm {
+        m: n,
+        n: hidden,
+        k: p,
+        a: flat(&ws.logits),
+        a_rs: pp,
+        a_cs: 1,
+        b: w2,
+        b_rs: hp,
+        c: flat_mut(&mut ws.dh),
+        ldc: hp,
+        init: Init::Zero,
+    }
+    .run();
+    let h = ws.h.slice(s![..n, ..hidden]);
+    let mut dh = ws.dh.slice_mut(s![..n, ..hidden]);
 
     // Through the ReLU (h > 0 exactly where the pre-activation was positive), then
     // scattered back onto the folded tables' rows and the bias.
@@ -473,25 +655,14 @@ pub fn loss_and_grad(
     ws.dtb.fill(0.0);
     grads.b1.fill(0.0);
     let db1 = grads.b1.as_slice_mut().expect("contiguous");
-    for ((pair, mut dh_row), h_row) in pairs.iter().zip(dh.rows_mut()).zip(h.rows()) {
-        let dh_row = dh_row.as_slice_mut().expect("contiguous");
-        let h_row = h_row.as_slice().expect("contiguous");
-        for (g, &h) in dh_row.iter_mut().zip(h_row) {
-            // A select, not a branch, so the loop vectorises.
-            *g = if h > 0.0 { *g } else { 0.0 };
-        }
-        let mut dta = ws.dta.row_mut(pair.a as usize);
-        let dta = dta.as_slice_mut().expect("contiguous");
-        dta.iter_mut()
-            .zip(dh_row.iter())
-            .for_each(|(t, &g)| *t += g);
-        let mut dtb = ws.dtb.row_mut(pair.b as usize);
-        let dtb = dtb.as_slice_mut().expect("contiguous");
-        for ((t, b), &g) in dtb.iter_mut().zip(db1.iter_mut()).zip(dh_row.iter()) {
-            *t += g;
-            *b += g;
-        }
-    }
+    relu_scatter(
+        dh.view_mut(),
+        h,
+        pairs,
+        ws.dta.view_mut(),
+        ws.dtb.view_mut(),
+        db1,
+    );
 
     // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b).
     let d = params.embed.ncols();

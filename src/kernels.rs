@@ -1,0 +1,473 @@
+//! Hand-tuned matrix products for the three read-out-sized products of a training step.
+//!
+//! Why this module exists: a step is ≈ 215 MFLOP, almost all of it in three products of
+//! shape (rows × H)·(H × p), (p × rows)·(rows × H) and (rows × p)·(p × H). A
+//! general-purpose GEMM (matrixmultiply) packs both operands and, on wasm32, uses an
+//! 8 × 8 micro-kernel with sixteen 4-lane accumulators, which leaves no room for its
+//! operands in x64's sixteen xmm registers (V8 keeps one as scratch): the accumulators
+//! spill and the products reach only 15–21 GFLOP/s. Here the micro-kernel is sized to
+//! the register file instead — on wasm32 four rows × two f32x4 vectors (eight
+//! accumulators, two B vectors, a splat and, without fused multiply-add, a product
+//! temporary: twelve registers) — and reads its operands in place, with strides, so
+//! nothing is packed. On x86-64 with AVX2 and FMA (detected at run time) the same
+//! kernel runs with 8-lane vectors and six rows (twelve ymm accumulators). Elsewhere a
+//! portable version of the same kernel on plain arrays lets LLVM vectorise.
+//!
+//! All products compute `C = A·B` (optionally plus a bias row or plus the old C), with
+//! A addressed through two strides — so a transposed A costs nothing — and B row-major
+//! with contiguous columns. B and a bias are read in whole vectors, so both must be
+//! readable up to the column count rounded up to [`lanes()`] (the callers pad their
+//! buffers); C is written only in its `n` columns.
+//!
+//! The summation order depends only on the shapes and the backend, never on threads or
+//! timing: the results are deterministic, and the two halves of a batch give the same
+//! bits whether computed on one thread or two.
+
+/// What C starts from before A·B is added.
+#[derive(Clone, Copy, Debug)]
+pub enum Init<'a> {
+    /// C = A·B.
+    Zero,
+    /// C = A·B + bias, the same bias row added to every row. Read in whole vectors: it
+    /// must be readable up to `n` rounded up to [`lanes()`].
+    Bias(&'a [f32]),
+    /// C = C + A·B.
+    Add,
+}
+
+/// One product C (m × n) = A (m × k) · B (k × n), described by slices and strides.
+#[derive(Debug)]
+pub struct Gemm<'a> {
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of B and C.
+    pub n: usize,
+    /// Columns of A, rows of B (the summed dimension).
+    pub k: usize,
+    /// A(i, l) = a[i·a_rs + l·a_cs].
+    pub a: &'a [f32],
+    /// Row stride of A.
+    pub a_rs: usize,
+    /// Column stride of A.
+    pub a_cs: usize,
+    /// B(l, j) = b[l·b_rs + j]; each row readable up to `n` rounded up to [`lanes()`].
+    pub b: &'a [f32],
+    /// Row stride of B.
+    pub b_rs: usize,
+    /// C(i, j) = c[i·ldc + j].
+    pub c: &'a mut [f32],
+    /// Row stride of C.
+    pub ldc: usize,
+    /// What C starts from.
+    pub init: Init<'a>,
+}
+
+/// `x` rounded up to a multiple of [`lanes()`]: the padded width of B operands, biases
+/// and of buffers that serve as B.
+pub fn pad(x: usize) -> usize {
+    x.div_ceil(PAD) * PAD
+}
+
+/// The vector width the kernels read B and biases in (4 on wasm32, 8 elsewhere, which
+/// covers both the AVX2 and the portable kernel).
+pub const fn lanes() -> usize {
+    PAD
+}
+
+#[cfg(target_arch = "wasm32")]
+const PAD: usize = 4;
+#[cfg(not(target_arch = "wasm32"))]
+const PAD: usize = 8;
+
+impl Gemm<'_> {
+    /// Checks that every element the kernel will touch is inside its slice (so the
+    /// unchecked accesses below are sound).
+    fn check(&self) {
+        let (m, n, k) = (self.m, self.n, self.k);
+        if m == 0 || n == 0 {
+            return;
+        }
+        let np = pad(n);
+        assert!(self.c.len() >= (m - 1) * self.ldc + n, "C too small");
+        assert!(self.ldc >= n, "C rows overlap");
+        if let Init::Bias(bias) = self.init {
+            assert!(bias.len() >= np, "bias must be readable to {np} values");
+        }
+        if k > 0 {
+            assert!(
+                self.a.len() > (m - 1) * self.a_rs + (k - 1) * self.a_cs,
+                "A too small"
+            );
+            assert!(
+                self.b.len() >= (k - 1) * self.b_rs + np,
+                "B must be readable to {np} columns"
+            );
+        }
+    }
+
+    /// The product as raw pointers for the kernels (after [`Gemm::check`]).
+    fn raw(self) -> Raw {
+        let (bias, add) = match self.init {
+            Init::Zero => (std::ptr::null(), false),
+            Init::Bias(bias) => (bias.as_ptr(), false),
+            Init::Add => (std::ptr::null(), true),
+        };
+        Raw {
+            m: self.m,
+            n: self.n,
+            k: self.k,
+            a: self.a.as_ptr(),
+            a_rs: self.a_rs,
+            a_cs: self.a_cs,
+            b: self.b.as_ptr(),
+            b_rs: self.b_rs,
+            c: self.c.as_mut_ptr(),
+            ldc: self.ldc,
+            bias,
+            add,
+        }
+    }
+
+    /// Computes the product with the fastest kernel this machine has.
+    pub fn run(self) {
+        self.check();
+        #[cfg(target_arch = "wasm32")]
+        {
+            // SAFETY: bounds checked above; simd128 is enabled for every wasm build.
+            unsafe { chunked::<wasm::F32x4, 4, 2>(self.raw()) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            if has_avx2_fma() {
+                // SAFETY: bounds checked above, CPU features detected.
+                unsafe { x86::gemm_avx2(self.raw()) };
+                return;
+            }
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        self.run_portable();
+    }
+
+    /// Computes the product with the portable kernel (for other CPUs, and for tests).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn run_portable(self) {
+        self.check();
+        // SAFETY: bounds checked above.
+        unsafe { chunked::<portable::F32x8, 4, 1>(self.raw()) }
+    }
+}
+
+/// Whether this CPU has AVX2 and FMA (checked once, then cached by std).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub fn has_avx2_fma() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+}
+
+/// A checked [`Gemm`] as pointers: what the kernels read and write, all in bounds.
+#[derive(Clone, Copy)]
+struct Raw {
+    m: usize,
+    n: usize,
+    k: usize,
+    a: *const f32,
+    a_rs: usize,
+    a_cs: usize,
+    b: *const f32,
+    b_rs: usize,
+    c: *mut f32,
+    ldc: usize,
+    /// The bias row to add, or null.
+    bias: *const f32,
+    /// Whether to add to C instead of overwriting it.
+    add: bool,
+}
+
+/// Rows of B (and columns of A) per pass over C. A long product (dW2 = Gᵀ·H sums over
+/// every pair of the batch) runs in slices of this many, adding each slice's product to
+/// C: a slice of A and B (≈ 250 KB) then stays in L2 while every tile of C reads it,
+/// instead of every tile streaming both whole operands from further away. Fixed, so the
+/// summation order depends only on the shapes.
+const KC: usize = 256;
+
+/// The product in slices of at most [`KC`] along k (see there).
+#[inline(always)]
+unsafe fn chunked<V: Vector, const MR: usize, const NV: usize>(g: Raw) {
+    if g.m == 0 || g.n == 0 {
+        return;
+    }
+    let mut part = g;
+    let mut l = 0;
+    loop {
+        part.k = (g.k - l).min(KC);
+        part.a = g.a.add(l * g.a_cs);
+        part.b = g.b.add(l * g.b_rs);
+        driver::<V, MR, NV>(&part);
+        l += part.k;
+        if l >= g.k {
+            break;
+        }
+        // Later slices add onto what the first wrote (bias included).
+        part.bias = std::ptr::null();
+        part.add = true;
+    }
+}
+
+/// The operations a micro-kernel needs from a vector of `LANES` f32.
+trait Vector: Copy {
+    const LANES: usize;
+    /// All zeros.
+    unsafe fn zero() -> Self;
+    /// `*p` in every lane.
+    unsafe fn splat(p: *const f32) -> Self;
+    /// `LANES` values from `p` (unaligned).
+    unsafe fn load(p: *const f32) -> Self;
+    /// Stores `LANES` values at `p` (unaligned).
+    unsafe fn store(self, p: *mut f32);
+    /// a·b + c (fused where the backend can).
+    unsafe fn madd(a: Self, b: Self, c: Self) -> Self;
+    /// a + b.
+    unsafe fn add(a: Self, b: Self) -> Self;
+}
+
+/// The product, tile by tile: rows in blocks of `MR`, columns in blocks of `NV` vectors
+/// (the last column block narrower if `n` needs fewer vectors), for each row block all
+/// column blocks: the block's A rows stay in L1 while B streams from L2.
+#[inline(always)]
+unsafe fn driver<V: Vector, const MR: usize, const NV: usize>(g: &Raw) {
+    let mut i = 0;
+    while i + MR <= g.m {
+        columns::<V, MR, NV>(g, i);
+        i += MR;
+    }
+    // The last rows, fewer than MR.
+    match g.m - i {
+        0 => {}
+        1 => columns::<V, 1, NV>(g, i),
+        2 => columns::<V, 2, NV>(g, i),
+        3 => columns::<V, 3, NV>(g, i),
+        4 => columns::<V, 4, NV>(g, i),
+        5 => columns::<V, 5, NV>(g, i),
+        _ => unreachable!("row blocks are at most 6 rows"),
+    }
+}
+
+/// All column blocks of the rows i..i+R.
+#[inline(always)]
+unsafe fn columns<V: Vector, const R: usize, const NV: usize>(g: &Raw, i: usize) {
+    let nr = NV * V::LANES;
+    let mut j = 0;
+    while j + nr <= g.n {
+        tile::<V, R, NV>(g, i, j, nr);
+        j += nr;
+    }
+    let width = g.n - j;
+    if width > 0 {
+        // The last columns: as few vectors as they need (one or, on NV = 2, two).
+        if width <= V::LANES {
+            tile::<V, R, 1>(g, i, j, width);
+        } else {
+            tile::<V, R, NV>(g, i, j, width);
+        }
+    }
+}
+
+/// The micro-kernel: C[i..i+R, j..j+width] from R × NV accumulator vectors. Each step
+/// of the k loop loads NV vectors of one B row and, per row, one broadcast A element.
+#[inline(always)]
+unsafe fn tile<V: Vector, const R: usize, const NV: usize>(
+    g: &Raw,
+    i: usize,
+    j: usize,
+    width: usize,
+) {
+    let mut acc = [[V::zero(); NV]; R];
+    let a = g.a.add(i * g.a_rs);
+    let mut b = g.b.add(j);
+    for l in 0..g.k {
+        let mut bv = [V::zero(); NV];
+        for (v, bv) in bv.iter_mut().enumerate() {
+            *bv = V::load(b.add(v * V::LANES));
+        }
+        let al = a.add(l * g.a_cs);
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let av = V::splat(al.add(r * g.a_rs));
+            for v in 0..NV {
+                acc[v] = V::madd(av, bv[v], acc[v]);
+            }
+        }
+        b = b.add(g.b_rs);
+    }
+    if !g.bias.is_null() {
+        for v in 0..NV {
+            let bias = V::load(g.bias.add(j + v * V::LANES));
+            for acc in acc.iter_mut() {
+                acc[v] = V::add(acc[v], bias);
+            }
+        }
+    }
+    let (add, c) = (g.add, g.c);
+    let full = width == NV * V::LANES;
+    for (r, acc) in acc.iter().enumerate() {
+        let row = c.add((i + r) * g.ldc + j);
+        if full {
+            for (v, &x) in acc.iter().enumerate() {
+                let at = row.add(v * V::LANES);
+                let x = if add { V::add(V::load(at), x) } else { x };
+                x.store(at);
+            }
+        } else {
+            // A partial block (the last columns): go through a buffer so nothing past
+            // column n is read or written.
+            let mut buf = [0.0f32; 16];
+            for (v, &x) in acc.iter().enumerate() {
+                x.store(buf.as_mut_ptr().add(v * V::LANES));
+            }
+            for (t, &x) in buf[..width].iter().enumerate() {
+                let at = row.add(t);
+                *at = if add { *at + x } else { x };
+            }
+        }
+    }
+}
+
+/// wasm32 simd128: f32x4, with relaxed-SIMD's fused multiply-add when the build enables
+/// it (`-C target-feature=+relaxed-simd`, the second module scripts/build makes).
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use super::Vector;
+    use core::arch::wasm32::*;
+
+    #[derive(Clone, Copy)]
+    pub struct F32x4(v128);
+
+    impl Vector for F32x4 {
+        const LANES: usize = 4;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            F32x4(f32x4_splat(0.0))
+        }
+        #[inline(always)]
+        unsafe fn splat(p: *const f32) -> Self {
+            // One instruction (v128.load32_splat), no separate load and shuffle.
+            F32x4(v128_load32_splat(p as *const u32))
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            F32x4(v128_load(p as *const v128))
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            v128_store(p as *mut v128, self.0)
+        }
+        #[inline(always)]
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+            #[cfg(target_feature = "relaxed-simd")]
+            {
+                // Fused where the hardware has FMA (V8 on x64 with FMA3, ARM64); the
+                // rounding may then differ between machines, never between runs.
+                F32x4(f32x4_relaxed_madd(a.0, b.0, c.0))
+            }
+            #[cfg(not(target_feature = "relaxed-simd"))]
+            {
+                F32x4(f32x4_add(f32x4_mul(a.0, b.0), c.0))
+            }
+        }
+        #[inline(always)]
+        unsafe fn add(a: Self, b: Self) -> Self {
+            F32x4(f32x4_add(a.0, b.0))
+        }
+    }
+}
+
+/// x86-64 with AVX2 and FMA: 8-lane vectors, six rows × two vectors (twelve of the
+/// sixteen ymm registers accumulate, two hold B, one the broadcast).
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{chunked, Raw, Vector};
+    use core::arch::x86_64::*;
+
+    #[derive(Clone, Copy)]
+    pub struct F32x8(__m256);
+
+    impl Vector for F32x8 {
+        const LANES: usize = 8;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            F32x8(_mm256_setzero_ps())
+        }
+        #[inline(always)]
+        unsafe fn splat(p: *const f32) -> Self {
+            F32x8(_mm256_broadcast_ss(&*p))
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            F32x8(_mm256_loadu_ps(p))
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            _mm256_storeu_ps(p, self.0)
+        }
+        #[inline(always)]
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+            F32x8(_mm256_fmadd_ps(a.0, b.0, c.0))
+        }
+        #[inline(always)]
+        unsafe fn add(a: Self, b: Self) -> Self {
+            F32x8(_mm256_add_ps(a.0, b.0))
+        }
+    }
+
+    /// The whole product compiled with AVX2 and FMA (the generic code above is inlined
+    /// into this function, so its intrinsics get the features).
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn gemm_avx2(g: Raw) {
+        chunked::<F32x8, 6, 2>(g)
+    }
+}
+
+/// Plain arrays of eight f32 with element-wise loops: LLVM turns them into whatever
+/// vectors the target has.
+#[cfg(not(target_arch = "wasm32"))]
+mod portable {
+    use super::Vector;
+
+    #[derive(Clone, Copy)]
+    pub struct F32x8([f32; 8]);
+
+    impl Vector for F32x8 {
+        const LANES: usize = 8;
+        #[inline(always)]
+        unsafe fn zero() -> Self {
+            F32x8([0.0; 8])
+        }
+        #[inline(always)]
+        unsafe fn splat(p: *const f32) -> Self {
+            F32x8([*p; 8])
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            F32x8(std::ptr::read_unaligned(p as *const [f32; 8]))
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            std::ptr::write_unaligned(p as *mut [f32; 8], self.0)
+        }
+        #[inline(always)]
+        unsafe fn madd(a: Self, b: Self, c: Self) -> Self {
+            let mut out = c.0;
+            for ((o, x), y) in out.iter_mut().zip(a.0).zip(b.0) {
+                *o += x * y;
+            }
+            F32x8(out)
+        }
+        #[inline(always)]
+        unsafe fn add(a: Self, b: Self) -> Self {
+            let mut out = a.0;
+            for (o, y) in out.iter_mut().zip(b.0) {
+                *o += y;
+            }
+            F32x8(out)
+        }
+    }
+}

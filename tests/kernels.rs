@@ -1,0 +1,174 @@
+//! The matrix kernels of src/kernels.rs against a naive triple loop in f64, on odd shapes
+//! (1, 3, 5, 97 rows or columns; sums not a multiple of the vector width, and longer
+//! than one k-slice), with transposed operands, padded strides and every start for C.
+//!
+//! Runs natively (`cargo test --test kernels`, which also checks the portable kernel
+//! that non-x86 CPUs use) and on wasm32 (`cargo test --target wasm32-unknown-unknown
+//! --test kernels`, in node through wasm-bindgen-test-runner), so the simd128 kernel —
+//! and, built with `RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd"`, the
+//! relaxed-SIMD one — is checked too.
+
+use grokking::kernels::{lanes, pad, Gemm, Init};
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// Deterministic values in [-1, 1).
+fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+/// Which start C gets.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Start {
+    Zero,
+    Bias,
+    Add,
+}
+
+/// One product of the given shape through `run` (a kernel entry point), checked against
+/// f64. A is stored transposed or not; B and C have rows longer than `n`, and the
+/// columns of C past `n` must come back untouched.
+fn check(m: usize, n: usize, k: usize, a_transposed: bool, start: Start, run: fn(Gemm)) {
+    let (np, ldc) = (pad(n), n + 3);
+    let a = values(m * k.max(1), 1 + (m * 31 + k) as u64);
+    let (a_rs, a_cs) = if a_transposed { (1, m) } else { (k, 1) };
+    let b_rs = np + lanes(); // longer than needed: B is read in place, with its stride
+    let b = values(k.max(1) * b_rs, 7 + n as u64);
+    let bias = values(np, 11);
+    let c0 = values(m * ldc, 13);
+    let mut c = c0.clone();
+    run(Gemm {
+        m,
+        n,
+        k,
+        a: &a,
+        a_rs,
+        a_cs,
+        b: &b,
+        b_rs,
+        c: &mut c,
+        ldc,
+        init: match start {
+            Start::Zero => Init::Zero,
+            Start::Bias => Init::Bias(&bias),
+            Start::Add => Init::Add,
+        },
+    });
+    for i in 0..m {
+        for j in 0..ldc {
+            let got = c[i * ldc + j];
+            if j >= n {
+                assert_eq!(
+                    got.to_bits(),
+                    c0[i * ldc + j].to_bits(),
+                    "C[{i}][{j}] written"
+                );
+                continue;
+            }
+            let mut want = match start {
+                Start::Zero => 0.0,
+                Start::Bias => bias[j] as f64,
+                Start::Add => c0[i * ldc + j] as f64,
+            };
+            let mut scale = want.abs();
+            for l in 0..k {
+                let x = a[i * a_rs + l * a_cs] as f64 * b[l * b_rs + j] as f64;
+                want += x;
+                scale += x.abs();
+            }
+            let err = (got as f64 - want).abs();
+            assert!(
+                err <= 1e-5 * scale + 1e-30,
+                "{m}×{n}×{k} (A transposed: {a_transposed}, {start:?}): C[{i}][{j}] = {got}, \
+                 want {want}"
+            );
+        }
+    }
+}
+
+/// Every combination of a few odd sizes.
+fn check_all(run: fn(Gemm)) {
+    for m in [1, 3, 5, 7, 13, 97] {
+        for n in [1, 3, 5, 8, 17, 97, 128] {
+            for k in [0, 1, 5, 97, 300] {
+                for a_transposed in [false, true] {
+                    for start in [Start::Zero, Start::Bias, Start::Add] {
+                        check(m, n, k, a_transposed, start, run);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn kernel_matches_naive_product_on_odd_shapes() {
+    check_all(|g| g.run());
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn portable_kernel_matches_naive_product_on_odd_shapes() {
+    check_all(|g| g.run_portable());
+}
+
+#[test]
+fn kernel_is_deterministic() {
+    let (m, n, k) = (97, 97, 1412);
+    let a = values(m * k, 3);
+    let b = values(k * pad(n), 5);
+    let product = || {
+        let mut c = vec![0.0f32; m * n];
+        Gemm {
+            m,
+            n,
+            k,
+            a: &a,
+            a_rs: 1,
+            a_cs: m,
+            b: &b,
+            b_rs: pad(n),
+            c: &mut c,
+            ldc: n,
+            init: Init::Zero,
+        }
+        .run();
+        c
+    };
+    let (first, second) = (product(), product());
+    assert!(first
+        .iter()
+        .zip(&second)
+        .all(|(x, y)| x.to_bits() == y.to_bits()));
+}
+
+// (wasm32 builds abort on a panic, so this one runs natively only.)
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[should_panic(expected = "B must be readable")]
+fn short_b_is_rejected() {
+    let mut c = vec![0.0f32; 5];
+    Gemm {
+        m: 1,
+        n: 5,
+        k: 2,
+        a: &[1.0, 2.0],
+        a_rs: 2,
+        a_cs: 1,
+        b: &[0.0; 10], // the second row is not readable to pad(5)
+        b_rs: 5,
+        c: &mut c,
+        ldc: 5,
+        init: Init::Zero,
+    }
+    .run();
+}
