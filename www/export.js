@@ -42,3 +42,27 @@ export function wirePngButtons(root = document) {
     button.addEventListener('click', () => savePng(button.dataset.png));
   }
 }
+
+/**
+ * Gives every figure on the page a PNG button: each canvas.plot that no data-png button
+ * names yet gets a small "PNG" button in its figure's heading (or caption).
+ */
+export function addPngButtons(root = document) {
+  const named = new Set([...root.querySelectorAll('button[data-png]')].map((b) => b.dataset.png));
+  for (const canvas of root.querySelectorAll('canvas.plot[id]')) {
+    if (named.has(canvas.id)) continue;
+    const figure = canvas.closest('figure');
+    const place = figure?.querySelector('.fig-head') ?? figure?.querySelector('figcaption');
+    if (!place) continue;
+    const title = figure.querySelector('.fig-head h2, .fig-head h3')?.textContent
+      ?? canvas.getAttribute('aria-label') ?? canvas.id;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'quiet png';
+    button.dataset.png = canvas.id;
+    button.textContent = 'PNG';
+    button.setAttribute('aria-label', `Save "${title}" as a PNG image`);
+    place.append(button);
+  }
+  wirePngButtons(root);
+}

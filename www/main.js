@@ -32,7 +32,7 @@ import { setupArticle } from './article.js';
 import { setupTask } from './task.js';
 import { setupKeys, register } from './keys.js';
 import { setupPresent } from './present.js';
-import { saveText, runName, wirePngButtons } from './export.js';
+import { saveText, runName, wirePngButtons, addPngButtons } from './export.js';
 import {
   DEFAULTS, RANGES, RUN_KEYS, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
   parseQuery, buildQuery, formatNumber, viewSuffix,
@@ -777,6 +777,7 @@ async function main() {
   setupFigures();
   setupTask({ board, search });
   setupArticle({ board, search, reducedMotion });
+  addPngButtons();
   // The controls built above (and presenter mode) moved the sections: go back to the
   // section a link points at, unless the reader has already scrolled elsewhere.
   if (location.hash && !readerScrolled) document.getElementById(location.hash.slice(1))?.scrollIntoView();

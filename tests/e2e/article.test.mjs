@@ -210,6 +210,10 @@ test('a section share link reproduces the run; CSV, JSON and PNG exports match i
   const bytes = await readFile(await png.path());
   assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG file');
   assert.ok(bytes.length > 5000, `PNG of ${bytes.length} bytes`);
+  // Every figure on the page has a PNG button.
+  const without = await page.evaluate(() => [...document.querySelectorAll('canvas.plot')]
+    .filter((c) => !document.querySelector(`button[data-png="${c.id}"]`)).map((c) => c.id));
+  assert.deepEqual(without, []);
   await finish(opened);
 });
 
