@@ -665,7 +665,30 @@ impl Trainer {
             return Err(TrainError::Diverged { step });
         }
         let train = self.gradient();
-        self.finish_step(train, true)
+        self.finish_step(train, true, None)
+    }
+
+    /// Whether the current step is recorded (so its test set is evaluated).
+    pub fn records_now(&self) -> bool {
+        self.records(self.step)
+    }
+
+    /// Stats of half `half` (0 or 1) of the test set at the current parameters. The
+    /// test set is always measured as these two halves merged in order, so two workers
+    /// can measure one half each and get the same numbers as one worker.
+    pub fn evaluate_test_half(&mut self, half: usize) -> BatchStats {
+        let n = self.data.test.len();
+        let mid = n.div_ceil(2);
+        let range = if half == 0 { 0..mid } else { mid..n };
+        model::evaluate(&self.params, &self.data.test[range], &mut self.ws)
+    }
+
+    /// Stats of the whole test set (its two halves merged, see
+    /// [`Trainer::evaluate_test_half`]).
+    fn evaluate_test(&mut self) -> BatchStats {
+        let mut test = self.evaluate_test_half(0);
+        test.merge(self.evaluate_test_half(1));
+        test
     }
 
     /// Number of values in a flat gradient (all parameter blocks, see
@@ -694,12 +717,15 @@ impl Trainer {
     /// exchange their halves this way stay bit-identical to one trainer calling
     /// [`Trainer::step`]. With `lead` false the test set and progress measures are not
     /// evaluated (the partner that nobody reads skips that work); its parameters are the
-    /// same either way.
+    /// same either way. `test`: the test-set stats at this step if the two workers
+    /// already computed them half each (see [`Trainer::evaluate_test_half`]); when this
+    /// step is recorded and `test` is `None`, the leader evaluates the test set itself.
     pub fn step_with_shards(
         &mut self,
         mine: usize,
         other: &[f32],
         other_stats: BatchStats,
+        test: Option<BatchStats>,
         lead: bool,
     ) -> Result<(), TrainError> {
         if let Some(step) = self.diverged_at {
@@ -712,12 +738,17 @@ impl Trainer {
         first[0].grads.add_assign(&rest[0].grads);
         let mut stats = first[0].stats;
         stats.merge(rest[0].stats);
-        self.finish_step(stats, lead)
+        self.finish_step(stats, lead, test)
     }
 
     /// Everything after the gradient: divergence check, memorisation, recording (when
     /// `lead`), the AdamW update.
-    fn finish_step(&mut self, train: BatchStats, lead: bool) -> Result<(), TrainError> {
+    fn finish_step(
+        &mut self,
+        train: BatchStats,
+        lead: bool,
+        test: Option<BatchStats>,
+    ) -> Result<(), TrainError> {
         if !train.loss.is_finite() {
             self.diverged_at = Some(self.step);
             return Err(TrainError::Diverged { step: self.step });
@@ -727,7 +758,10 @@ impl Trainer {
         }
         self.last_train = Some(train);
         if lead && self.records(self.step) {
-            let test = model::evaluate(&self.params, &self.data.test, &mut self.ws);
+            let test = match test {
+                Some(test) => test,
+                None => self.evaluate_test(),
+            };
             self.record(train, test);
         }
         if lead && self.track_progress && History::records_progress(self.step) {
@@ -770,7 +804,7 @@ impl Trainer {
     /// Train and test metrics of the current parameters (two forward passes; no update).
     pub fn evaluate(&mut self) -> Metrics {
         let train = model::evaluate(&self.params, &self.data.train, &mut self.ws);
-        let test = model::evaluate(&self.params, &self.data.test, &mut self.ws);
+        let test = self.evaluate_test();
         Metrics {
             step: self.step,
             train_loss: train.loss,

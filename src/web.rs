@@ -459,9 +459,12 @@ impl Session {
 ///
 /// Layout of the `SharedArrayBuffer` (sized by [`Link::byte_length`]):
 /// - 8 × i32 control words: the leader's command counter and kind, the step the command
-///   is for, and the steps each side has published its half for;
-/// - 2 × 8 × f64, one block per step parity: lr, wd, then the leader's and the follower's
-///   batch stats (loss, correct, count);
+///   is for, whether that step is recorded, and the steps each side has published its
+///   half for;
+/// - 2 × 12 × f64, one block per step parity: lr, wd, the leader's and the follower's
+///   batch stats (loss, correct, count), and the follower's half of the test-set stats
+///   on recorded steps (each side measures half the test set, see
+///   [`Trainer::evaluate_test_half`]);
 /// - 4 × n × f32 gradient slots: leader and follower, one per step parity.
 ///
 /// Two slots per side (by step parity) let a fast side start step s + 1 while the slow
@@ -486,12 +489,16 @@ const KIND: u32 = 1;
 const STEP: u32 = 2;
 const LEAD_DONE: u32 = 3;
 const FOLLOW_DONE: u32 = 4;
+const RECORD: u32 = 5;
 /// Command kinds.
 const KIND_STEP: i32 = 1;
 const KIND_STOP: i32 = 2;
 /// Bytes before the f64 block and the f32 slots.
 const CTRL_BYTES: usize = 8 * 4;
-const NUMBER_BYTES: usize = 2 * 8 * 8;
+const NUMBER_BYTES: usize = 2 * NUMBERS_PER_STEP as usize * 8;
+/// f64s per step parity: lr, wd, three stats of each half's batch, three of the
+/// follower's test half, one spare.
+const NUMBERS_PER_STEP: u32 = 12;
 /// How long one side waits for the other mid-step before giving up (a step takes
 /// milliseconds; this only trips if the partner is gone).
 const PARTNER_TIMEOUT_MS: f64 = 10_000.0;
@@ -530,9 +537,11 @@ impl Link {
     }
 
     fn numbers_at(&self, step: u64) -> u32 {
-        (step % 2) as u32 * 8
+        (step % 2) as u32 * NUMBERS_PER_STEP
     }
 
+    /// Stats slots: 0 leader's batch half, 1 follower's batch half, 2 follower's test
+    /// half.
     fn write_stats(&self, side: usize, step: u64, stats: BatchStats) {
         let at = self.numbers_at(step) + 2 + 3 * side as u32;
         self.numbers.set_index(at, stats.loss);
@@ -580,7 +589,7 @@ impl Link {
             numbers: js_sys::Float64Array::new_with_byte_offset_and_length(
                 buffer,
                 CTRL_BYTES as u32,
-                16,
+                2 * NUMBERS_PER_STEP,
             ),
             grads: js_sys::Float32Array::new_with_byte_offset_and_length(
                 buffer,
@@ -635,7 +644,9 @@ impl Session {
             let at = link.numbers_at(step);
             link.numbers.set_index(at, self.trainer.config().lr);
             link.numbers.set_index(at + 1, self.trainer.config().wd);
+            let record = self.trainer.records_now();
             let _ = js_sys::Atomics::store(&link.ctrl, STEP, step as i32);
+            let _ = js_sys::Atomics::store(&link.ctrl, RECORD, i32::from(record));
             let _ = js_sys::Atomics::store(&link.ctrl, KIND, KIND_STEP);
             let _ = js_sys::Atomics::add(&link.ctrl, CMD, 1);
             let _ = js_sys::Atomics::notify(&link.ctrl, CMD);
@@ -644,6 +655,7 @@ impl Session {
             link.slot(0, step).copy_from(&scratch);
             link.write_stats(0, step, stats);
             link.atomic_store(LEAD_DONE, step as i32 + 1);
+            let test = record.then(|| self.trainer.evaluate_test_half(0));
             if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
                 result = Err(JsError::new(
                     "the second training worker stopped responding",
@@ -652,7 +664,14 @@ impl Session {
             }
             link.slot(1, step).copy_to(&mut scratch);
             let theirs = link.read_stats(1, step);
-            if let Err(e) = self.trainer.step_with_shards(0, &scratch, theirs, true) {
+            let test = test.map(|mut test| {
+                test.merge(link.read_stats(2, step));
+                test
+            });
+            if let Err(e) = self
+                .trainer
+                .step_with_shards(0, &scratch, theirs, test, true)
+            {
                 result = Err(e.into());
                 break;
             }
@@ -699,6 +718,10 @@ impl Session {
             let stats = self.trainer.shard_gradient(1, &mut scratch);
             link.slot(1, step).copy_from(&scratch);
             link.write_stats(1, step, stats);
+            if link.atomic_load(RECORD) != 0 {
+                let test = self.trainer.evaluate_test_half(1);
+                link.write_stats(2, step, test);
+            }
             link.atomic_store(FOLLOW_DONE, step as i32 + 1);
             if !link.wait_for(LEAD_DONE, step as i32 + 1) {
                 return Err(JsError::new(
@@ -707,7 +730,8 @@ impl Session {
             }
             link.slot(0, step).copy_to(&mut scratch);
             let theirs = link.read_stats(0, step);
-            self.trainer.step_with_shards(1, &scratch, theirs, false)?;
+            self.trainer
+                .step_with_shards(1, &scratch, theirs, None, false)?;
             self.measured = None;
             taken += 1;
         }

@@ -51,8 +51,14 @@ fn split_step(lead: &mut Trainer, follow: &mut Trainer) -> Result<(), TrainError
     let (mut g0, mut g1) = (vec![0.0; n], vec![0.0; n]);
     let s0 = lead.shard_gradient(0, &mut g0);
     let s1 = follow.shard_gradient(1, &mut g1);
-    let r1 = follow.step_with_shards(1, &g0, s0, false);
-    let r0 = lead.step_with_shards(0, &g1, s1, true);
+    // On recorded steps each measures half of the test set too.
+    let test = lead.records_now().then(|| {
+        let mut test = lead.evaluate_test_half(0);
+        test.merge(follow.evaluate_test_half(1));
+        test
+    });
+    let r1 = follow.step_with_shards(1, &g0, s0, None, false);
+    let r0 = lead.step_with_shards(0, &g1, s1, test, true);
     assert_eq!(r0.is_ok(), r1.is_ok(), "both halves agree on divergence");
     r0
 }
