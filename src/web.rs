@@ -208,6 +208,8 @@ pub struct Session {
     measured: Option<Metrics>,
     /// Progress points already handed out.
     progress_sent: usize,
+    /// Stop a batch of steps right after the step at which the run grokked.
+    stop_when_grokked: bool,
 }
 
 /// The Rust-side surface (also what tests/web.rs exercises without JS values).
@@ -221,6 +223,7 @@ impl Session {
             last_event_sent: None,
             measured: None,
             progress_sent: 0,
+            stop_when_grokked: false,
         })
     }
 
@@ -249,14 +252,34 @@ impl Session {
         &self.trainer
     }
 
-    /// Up to `max_steps` updates; the number taken, or the divergence.
+    /// Up to `max_steps` updates; the number taken, or the divergence. With
+    /// [`Session::set_stop_when_grokked`] on, stops early right after the step at which
+    /// test accuracy first reached 95%.
     pub fn advance(&mut self, max_steps: u32) -> Result<u32, crate::TrainError> {
         let before = self.trainer.step_count();
-        let result = self.trainer.run(u64::from(max_steps));
+        let grokked_before = self.trainer.grokked_at().is_some();
+        let mut result = Ok(());
+        for _ in 0..max_steps {
+            result = self.trainer.step();
+            if result.is_err() || self.just_grokked(grokked_before) {
+                break;
+            }
+        }
         if self.trainer.step_count() != before {
             self.measured = None;
         }
         result.map(|()| (self.trainer.step_count() - before) as u32)
+    }
+
+    /// Whether a batch of steps that started before grokking should stop now.
+    fn just_grokked(&self, grokked_before: bool) -> bool {
+        self.stop_when_grokked && !grokked_before && self.trainer.grokked_at().is_some()
+    }
+
+    /// Stop batches of steps right after the run groks (see [`Session::advance`]): the
+    /// classroom's "Stop when grokked", exact to the step.
+    pub fn stop_when_grokked(&mut self, on: bool) {
+        self.stop_when_grokked = on;
     }
 
     /// Metrics at the current step: two forward passes (train and test set), done at
@@ -619,6 +642,18 @@ impl Session {
         self.trainer.param_count()
     }
 
+    /// The step at which test accuracy first reached 95%, if it has.
+    #[wasm_bindgen(getter)]
+    pub fn grokked_at(&self) -> Option<f64> {
+        self.trainer.grokked_at().map(|s| s as f64)
+    }
+
+    /// Stop batches of steps right after the step at which the run grokked, so a
+    /// classroom's "Stop when grokked" pauses exactly there.
+    pub fn set_stop_when_grokked(&mut self, on: bool) {
+        self.stop_when_grokked(on);
+    }
+
     /// True once the run has diverged (its loss stopped being finite).
     #[wasm_bindgen(getter)]
     pub fn diverged(&self) -> bool {
@@ -633,6 +668,7 @@ impl Session {
     /// false and the caller can go on alone: the parameters are untouched).
     pub fn run_lead(&mut self, max_steps: u32, link: &Link) -> Result<u32, JsError> {
         let before = self.trainer.step_count();
+        let grokked_before = self.trainer.grokked_at().is_some();
         let mut scratch = link.scratch.borrow_mut();
         let mut result = Ok(());
         for _ in 0..max_steps {
@@ -673,6 +709,9 @@ impl Session {
                 .step_with_shards(0, &scratch, theirs, test, true)
             {
                 result = Err(e.into());
+                break;
+            }
+            if self.just_grokked(grokked_before) {
                 break;
             }
         }

@@ -8,8 +8,9 @@
 // 'init' / 'play' / 'pause' / 'step' and takes in the snapshots.
 //
 // A run stops by itself at `until` (its step budget, or the step a share link names),
-// when it diverges, or — with `stopWhenGrokked` — at the first snapshot showing test
-// accuracy ≥ 95%. A stopped run keeps its figure.
+// when it diverges, or — with `stopWhenGrokked` — right after the step at which test
+// accuracy first reaches 95% (the worker stops there exactly). A stopped run keeps its
+// figure.
 
 import { Figures } from './pkg/grokking.js';
 
@@ -34,8 +35,8 @@ export class LiveRun {
     this.wantPlay = autoplay;
     this.onChange = onChange;
     this.visible = false;
-    this.stopWhenGrokked = false;
     this.worker = null;
+    this.stopAtGrok = false;
     this.figures = new Figures();
     this.runId = 0;
     this.asked = false; // whether the worker was last told to play
@@ -67,6 +68,16 @@ export class LiveRun {
     this.start();
   }
 
+  /** Whether the run pauses right after it groks (the worker stops at that step). */
+  get stopWhenGrokked() {
+    return this.stopAtGrok;
+  }
+
+  set stopWhenGrokked(on) {
+    this.stopAtGrok = on;
+    this.worker?.postMessage({ type: 'stop-when-grokked', on });
+  }
+
   /** (Re)starts from step 0 with this.config and this.until. */
   start() {
     this.runId += 1;
@@ -76,6 +87,7 @@ export class LiveRun {
     this.worker.postMessage({
       type: 'init', run: this.runId, config: { ...this.config }, hyper: [],
       until: this.until, play: this.asked, progress: false, split: this.split,
+      stopWhenGrokked: this.stopWhenGrokked,
     });
     this.onChange();
   }
@@ -190,6 +202,11 @@ export class LiveRun {
         if (msg.reason === 'until') {
           this.wantPlay = false;
           this.state = 'finished';
+        } else if (msg.reason === 'grokked') {
+          // Stop when grokked: the worker paused right after the step it grokked at.
+          this.wantPlay = false;
+          this.stoppedAtGrok = true;
+          this.state = 'paused';
         } else {
           this.state = this.step === 0 ? 'idle' : 'paused';
           this.sync(); // a play sent after this pause is already on its way; harmless

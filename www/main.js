@@ -331,6 +331,7 @@ function startRun() {
     until: state.until,
     play: run.wantPlay && run.visible,
     split: state.workers !== 1,
+    stopWhenGrokked: ui.stopGrokked.checked,
   });
   run.asked = run.wantPlay && run.visible;
   showConfig();
@@ -391,6 +392,8 @@ function onWorkerMessage(event) {
       if (msg.reason === 'until') {
         run.wantPlay = false;
         state.until = null;
+      } else if (msg.reason === 'grokked') {
+        run.wantPlay = false; // Stop when grokked: the worker paused at exactly that step
       }
       syncPlay();
       break;
@@ -660,6 +663,7 @@ function wireControls() {
   ui.downloadCsv.addEventListener('click', () => worker.postMessage({ type: 'csv' }));
   ui.downloadJson.addEventListener('click', () => worker.postMessage({ type: 'json' }));
   ui.stopGrokked.addEventListener('change', () => {
+    worker?.postMessage({ type: 'stop-when-grokked', on: ui.stopGrokked.checked });
     takeUrl();
     if (ui.stopGrokked.checked && run.grokkedAt != null && (run.state === 'running' || run.asked)) {
       run.wantPlay = false;

@@ -16,6 +16,9 @@
 //       {type: 'step', n}       take n steps now, then stay paused
 //       {type: 'hyper', lr, wd} change learning rate / weight decay from the next step
 //       {type: 'until', step}   pause exactly at this step (null: never)
+//       {type: 'stop-when-grokked', on}  pause right after the step at which test
+//                               accuracy first reaches 95% (also an init field,
+//                               stopWhenGrokked); pauses at once if already past it
 //       {type: 'csv'}           the history as CSV
 //       {type: 'json'}          the history as JSON
 //       {type: 'ablate'}        the key-frequency ablations at exactly the current step
@@ -25,7 +28,8 @@
 //       {status: 'running'}
 //       {status: 'snapshot', snapshot, sps}     at most ~8 per second while running
 //                                               (metrics: the latest recorded point)
-//       {status: 'paused', snapshot, reason}    reason: 'pause', 'step' or 'until'
+//       {status: 'paused', snapshot, reason}    reason: 'pause', 'step', 'until' or
+//                                               'grokked'
 //                                               (metrics: measured at exactly this step)
 //       {status: 'hyper', step, lr, wd, snapshot, scheduled}  a change took effect
 //       {status: 'diverged', message, snapshot}
@@ -94,6 +98,8 @@ let samples = [];
  * null before the first split run, or for good once it failed.
  */
 let partner = null;
+/** Set by advance when a batch stopped because the run grokked (Stop when grokked). */
+let grokStop = false;
 /** Set when the follower failed: this worker trains alone from then on. */
 let partnerBroken = false;
 /** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
@@ -126,14 +132,22 @@ function allowed(n) {
   return Math.max(0, limit);
 }
 
-/** Takes up to n steps, honouring the schedule; returns false if training diverged. */
+/**
+ * Takes up to n steps, honouring the schedule; returns false if training diverged, and
+ * sets `grokStop` if it stopped early because the run grokked (Stop when grokked).
+ */
 function advance(n) {
   let left = n;
   while (left > 0) {
     applyDue();
     const k = pending.length > 0 ? Math.min(left, pending[0].step - session.step) : left;
     try {
-      left -= runSteps(k);
+      const taken = runSteps(k);
+      left -= taken;
+      if (taken < k && session.grokked_at !== undefined && !session.diverged) {
+        grokStop = true;
+        break;
+      }
     } catch (err) {
       if (!session.diverged) {
         // The follower failed mid-step (the parameters are untouched): go on alone.
@@ -243,6 +257,12 @@ function slice() {
     msPerStep = msPerStep === null ? per : 0.7 * msPerStep + 0.3 * per;
   }
   const sps = stepsPerSecond(now);
+  if (grokStop) {
+    grokStop = false;
+    playing = false;
+    post('paused', { reason: 'grokked', snapshot: session.snapshot(true), sps });
+    return;
+  }
   if (until !== null && session.step >= until) {
     playing = false;
     until = null;
@@ -259,6 +279,7 @@ function slice() {
 function start(msg) {
   playing = false;
   releasePartner();
+  grokStop = false;
   if (session !== null) session.free();
   session = null;
   run = msg.run;
@@ -271,6 +292,7 @@ function start(msg) {
     // The measures cost a pass over all p² pairs about 30 times a decade of steps (see
     // History::records_progress): a few percent of the training time.
     session.set_track_progress(msg.progress ?? true);
+    session.set_stop_when_grokked(msg.stopWhenGrokked === true);
   } catch (err) {
     post('error', { message: errorMessage(err) });
     return;
@@ -310,8 +332,9 @@ function handle(msg) {
     case 'step':
       playing = false;
       if (advance(Math.max(1, msg.n | 0))) {
-        post('paused', { reason: 'step', snapshot: session.snapshot(true) });
+        post('paused', { reason: grokStop ? 'grokked' : 'step', snapshot: session.snapshot(true) });
       }
+      grokStop = false;
       break;
     case 'hyper':
       // A change by hand overrides whatever a shared link had scheduled after it.
@@ -321,6 +344,13 @@ function handle(msg) {
       break;
     case 'until':
       until = msg.step ?? null;
+      break;
+    case 'stop-when-grokked':
+      session.set_stop_when_grokked(msg.on === true);
+      if (msg.on === true && playing && session.grokked_at !== undefined) {
+        playing = false;
+        post('paused', { reason: 'grokked', snapshot: session.snapshot(true) });
+      }
       break;
     case 'csv':
       post('csv', { csv: session.history_csv() });
