@@ -263,11 +263,12 @@ unsafe fn columns<V: Vector, const R: usize, const NV: usize>(g: &Raw, i: usize)
     }
     let width = g.n - j;
     if width > 0 {
-        // The last columns: as few vectors as they need (one or, on NV = 2, two).
-        if width <= V::LANES {
-            tile::<V, R, 1>(g, i, j, width);
-        } else {
-            tile::<V, R, NV>(g, i, j, width);
+        // The last columns: exactly as many vectors as they need, so B is never read
+        // past `n` rounded up to the vector width.
+        match width.div_ceil(V::LANES) {
+            1 => tile::<V, R, 1>(g, i, j, width),
+            2 => tile::<V, R, 2>(g, i, j, width),
+            _ => unreachable!("tiles are at most two vectors wide"),
         }
     }
 }

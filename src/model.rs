@@ -9,8 +9,8 @@
 //! a hidden pre-activation is one row of each added together. That turns the first layer
 //! from N·H·2d multiply-adds into p·H·2d, and leaves three (N × H)·(H × p)-sized products —
 //! the read-out and its two backward products — as almost all of the work. Those three
-//! run on the register-blocked kernels of [`crate::kernels`]; the small products that
-//! fold and unfold the first layer use ndarray's `general_mat_mul`.
+//! run on the register-blocked kernels of [`crate::kernels`], and so do the small
+//! products that fold and unfold the first layer.
 //!
 //! Everything here is plain f32 arithmetic on buffers that live in a [`Workspace`], so a
 //! training step allocates nothing.
@@ -18,7 +18,6 @@
 use crate::kernels::{self, Gemm, Init};
 use crate::rng::Rng;
 use crate::task::Pair;
-use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
 
 /// Defines `fn $name(args) -> R` as a call of `$generic(args)` (an `#[inline(always)]`
@@ -245,12 +244,18 @@ pub struct Workspace {
     /// d(loss)/dTa and d(loss)/dTb, p × H.
     dta: Array2<f32>,
     dtb: Array2<f32>,
+    /// W1ᵀ, 2d × pad(H): B of the folding products (rows 0..d give Ta, d..2d give Tb).
+    w1t: Array2<f32>,
+    /// W1 with each half padded to pad(d) columns, H × 2·pad(d): B of dE = dT W1.
+    w1p: Array2<f32>,
+    /// E, p × pad(d): B of dW1 = dTᵀ E.
+    ep: Array2<f32>,
 }
 
 impl Workspace {
     /// Buffers for batches of at most `rows` pairs.
     pub fn new(shape: Shape, rows: usize) -> Self {
-        let Shape { p, hidden, .. } = shape;
+        let Shape { p, d, hidden } = shape;
         let rows = rows.max(1);
         let (pp, hp) = (kernels::pad(p), kernels::pad(hidden));
         Workspace {
@@ -269,6 +274,9 @@ impl Workspace {
             },
             dta: Array2::zeros((p, hidden)),
             dtb: Array2::zeros((p, hidden)),
+            w1t: Array2::zeros((2 * d, hp)),
+            w1p: Array2::zeros((hidden, 2 * kernels::pad(d))),
+            ep: Array2::zeros((p, kernels::pad(d))),
         }
     }
 
@@ -280,11 +288,26 @@ impl Workspace {
 
 /// Build the folded first-layer tables Ta = E W1aᵀ and Tb = E W1bᵀ.
 fn fold_first_layer(params: &Params, ws: &mut Workspace) {
-    let d = params.embed.ncols();
-    let w1a = params.w1.slice(s![.., ..d]);
-    let w1b = params.w1.slice(s![.., d..]);
-    general_mat_mul(1.0, &params.embed, &w1a.t(), 0.0, &mut ws.ta);
-    general_mat_mul(1.0, &params.embed, &w1b.t(), 0.0, &mut ws.tb);
+    let Shape { p, d, hidden } = params.shape();
+    ws.w1t.slice_mut(s![.., ..hidden]).assign(&params.w1.t());
+    let hp = ws.w1t.ncols();
+    let w1t = flat(&ws.w1t);
+    for (half, t) in [(0, &mut ws.ta), (d, &mut ws.tb)] {
+        Gemm {
+            m: p,
+            n: hidden,
+            k: d,
+            a: params.embed.as_slice().expect("contiguous"),
+            a_rs: d,
+            a_cs: 1,
+            b: &w1t[half * hp..],
+            b_rs: hp,
+            c: flat_mut(t),
+            ldc: hidden,
+            init: Init::Zero,
+        }
+        .run();
+    }
 }
 
 /// Hidden activations and logits for `pairs` (at most `ws.rows()`), into the workspace.
@@ -664,36 +687,49 @@ pub fn loss_and_grad(
         db1,
     );
 
-    // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b).
+    // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b),
+    // with W1's halves and E copied into padded rows (small) for the kernels' B.
     let d = params.embed.ncols();
-    general_mat_mul(
-        1.0,
-        &ws.dta,
-        &params.w1.slice(s![.., ..d]),
-        0.0,
-        &mut grads.embed,
-    );
-    general_mat_mul(
-        1.0,
-        &ws.dtb,
-        &params.w1.slice(s![.., d..]),
-        1.0,
-        &mut grads.embed,
-    );
-    general_mat_mul(
-        1.0,
-        &ws.dta.t(),
-        &params.embed,
-        0.0,
-        &mut grads.w1.slice_mut(s![.., ..d]),
-    );
-    general_mat_mul(
-        1.0,
-        &ws.dtb.t(),
-        &params.embed,
-        0.0,
-        &mut grads.w1.slice_mut(s![.., d..]),
-    );
+    let dp = ws.ep.ncols();
+    ws.w1p
+        .slice_mut(s![.., ..d])
+        .assign(&params.w1.slice(s![.., ..d]));
+    ws.w1p
+        .slice_mut(s![.., dp..dp + d])
+        .assign(&params.w1.slice(s![.., d..]));
+    ws.ep.slice_mut(s![.., ..d]).assign(&params.embed);
+    let (w1p, ep) = (flat(&ws.w1p), flat(&ws.ep));
+    let w1 = grads.w1.as_slice_mut().expect("contiguous");
+    for (half, dt) in [(0, &ws.dta), (1, &ws.dtb)] {
+        Gemm {
+            m: p,
+            n: d,
+            k: hidden,
+            a: flat(dt),
+            a_rs: hidden,
+            a_cs: 1,
+            b: &w1p[half * dp..],
+            b_rs: 2 * dp,
+            c: grads.embed.as_slice_mut().expect("contiguous"),
+            ldc: d,
+            init: if half == 0 { Init::Zero } else { Init::Add },
+        }
+        .run();
+        Gemm {
+            m: hidden,
+            n: d,
+            k: p,
+            a: flat(dt),
+            a_rs: 1,
+            a_cs: hidden,
+            b: ep,
+            b_rs: dp,
+            c: &mut w1[half * d..],
+            ldc: 2 * d,
+            init: Init::Zero,
+        }
+        .run();
+    }
 
     BatchStats {
         loss: loss / n as f64,
