@@ -2376,6 +2376,41 @@ impl PairTable {
     pub fn kind(&self, a: u32, b: u32) -> Option<PairKind> {
         (a < self.p && b < self.p).then(|| self.kinds[(a * self.p + b) as usize])
     }
+
+    /// The sentence beside the task figures: the worked example for (a, b), whether the
+    /// network trains on that pair, and the size of the split, e.g. "a + b = 3 + 5 = 8
+    /// (mod 97). The network trains on this pair: it is one of the 2,823 training pairs
+    /// (30% of 9,409); the other 6,586 are the test set." Errors as [`TaskExample::new`].
+    pub fn summary(&self, a: u32, b: u32) -> Result<String, String> {
+        let example = TaskExample::new(self.p, self.op, a, b)?;
+        let (train, test) = (self.count(PairKind::Train), self.count(PairKind::Test));
+        let total = train + test;
+        let whose = match self.kind(a, b) {
+            Some(PairKind::Train) => "The network trains on this pair: it is one of the",
+            _ => "The network never sees this pair during training; it learns from the",
+        };
+        Ok(format!(
+            "{}. {whose} {} training pairs ({}% of {}); the other {} are the test set.",
+            example.caption(),
+            format_count(train),
+            (100.0 * train as f64 / total.max(1) as f64).round(),
+            format_count(total),
+            format_count(test),
+        ))
+    }
+}
+
+/// An integer with thousands separators: 9409 → "9,409".
+fn format_count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Where the cells of the pairs table lie (pixels from the figure's top-left), so the page

@@ -1230,6 +1230,17 @@ pub fn draw_task_pairs(
     })
 }
 
+/// The sentence beside the task figures for pair (a, b) of `config`'s split: the worked
+/// example, whether the pair is in the training set, and the split's sizes (see
+/// [`plots::PairTable::summary`]). Throws for a bad config or pair.
+#[wasm_bindgen]
+pub fn task_summary(config: JsValue, a: u32, b: u32) -> Result<String, JsError> {
+    let config = parse_config(config)?;
+    plots::PairTable::from_config(&config)
+        .summary(a, b)
+        .map_err(|e| JsError::new(&e))
+}
+
 /// Which pair `[a, b]` of the pairs table is under the point (x, y), given in CSS pixels
 /// from the canvas's top-left corner (e.g. `event.offsetX`, `event.offsetY`), for a
 /// canvas of `width × height` device pixels drawn at `scale` (device pixels per CSS

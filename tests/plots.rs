@@ -1375,3 +1375,27 @@ fn spectrum_marks_the_given_frequencies() {
     });
     assert_eq!(count_text(&svg, "key frequency"), 1);
 }
+
+#[test]
+fn task_summary_says_whether_the_pair_is_trained_on_and_the_split_sizes() {
+    let config = Config::default();
+    let table = PairTable::from_config(&config);
+    let data = Dataset::new(97, Op::Add, 0.3, 0);
+    let (seen, unseen) = (data.train[0], data.test[0]);
+    let s = table.summary(seen.a, seen.b).unwrap();
+    assert!(s.contains("The network trains on this pair"), "{s}");
+    assert!(
+        s.contains("2,823 training pairs (30% of 9,409); the other 6,586 are the test set."),
+        "{s}"
+    );
+    assert!(s.contains("(mod 97)"), "{s}");
+    let s = table.summary(unseen.a, unseen.b).unwrap();
+    assert!(s.contains("never sees this pair"), "{s}");
+    assert!(table.summary(97, 0).is_err(), "a out of range is refused");
+    let div = PairTable::from_config(&Config {
+        p: 7,
+        op: Op::Div,
+        ..Config::default()
+    });
+    assert!(div.summary(3, 0).is_err(), "b = 0 has no quotient");
+}

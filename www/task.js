@@ -1,37 +1,18 @@
 // Section 2, the task: modular arithmetic as a clock, and the table of all pairs with the
 // training set marked. Nothing trains here; Rust draws both figures (draw_task_clock,
-// draw_task_pairs) and finds the pair under a click (task_pair_at). This module wires the
-// settings, the a/b fields, clicks and arrow keys on the table, the share link and the
-// text summary.
+// draw_task_pairs), finds the pair under a click (task_pair_at) and writes the sentence
+// beside them (task_summary). This module wires the settings, the a/b fields, clicks and
+// arrow keys on the table, and the share link.
 //
 // URL (a share link): sec=task with p, op, frac, seed and a, b.
 
-import { ops, draw_task_clock, draw_task_pairs, task_pair_at } from './pkg/grokking.js';
+import { ops, draw_task_clock, draw_task_pairs, task_pair_at, task_summary } from './pkg/grokking.js';
 import { DEFAULTS, parseQuery, sectionLink } from './params.js';
 import { wirePngButtons } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 
 const P_CHOICES = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 47, 53, 59, 61, 67, 71, 79, 89, 97];
-
-/** (a ∘ b) mod p, for the sentence beside the figures (the figures come from Rust). */
-function answer(op, a, b, p) {
-  const mod = (x) => ((x % p) + p) % p;
-  switch (op) {
-    case 'add': return mod(a + b);
-    case 'sub': return mod(a - b);
-    case 'mul': return mod(a * b);
-    case 'div': {
-      if (b % p === 0) return null;
-      let inv = 1;
-      for (let i = 0; i < p - 2; i++) inv = mod(inv * b);
-      return mod(a * inv);
-    }
-    case 'x2y2': return mod(a * a + b * b);
-    case 'x2xyy2': return mod(a * a + a * b + b * b);
-    default: return null;
-  }
-}
 
 export function setupTask({ board, search }) {
   const params = new URLSearchParams(search);
@@ -73,11 +54,13 @@ export function setupTask({ board, search }) {
     for (const input of [ui.a, ui.b]) input.max = String(config.p - 1);
     ui.a.value = String(a);
     ui.b.value = String(b);
-    const formula = formulas.find((o) => o.name === config.op)?.formula ?? config.op;
-    const value = answer(config.op, a, b, config.p);
-    const train = Math.round(config.frac * config.p * config.p);
-    ui.summary.textContent = `With p = ${config.p}: for a = ${a}, b = ${b}, (${formula}) mod ${config.p} = ${value ?? 'undefined'}. `
-      + `The table has ${config.p * config.p} pairs; about ${train} of them (${Math.round(config.frac * 100)}%) are the training set.`;
+    let sentence;
+    try {
+      sentence = task_summary({ ...config }, a, b);
+    } catch (err) {
+      sentence = err.message;
+    }
+    ui.summary.textContent = `With p = ${config.p}, a = ${a}, b = ${b}: ${sentence}`;
     ui.link.dataset.href = sectionLink('task', { config, extra: { a, b } });
     board.touch(clock);
     board.touch(pairs);

@@ -313,7 +313,9 @@ test('the task section: a link opens on a pair; keys and clicks pick another', {
   const { page } = opened;
   await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 3, b = 11'));
   assert.equal(await page.inputValue('#task-p'), '13');
-  assert.match(await page.textContent('#task-summary'), /\(a \+ b\) mod 13 = 1\b/);
+  // The sentence comes from Rust (task_summary): the worked sum and the pair's side of the split.
+  assert.match(await page.textContent('#task-summary'), /a \+ b = 3 \+ 11 = 14 ≡ 1 \(mod 13\)/);
+  assert.match(await page.textContent('#task-summary'), /(trains on this pair|never sees this pair).* training pairs \(50% of 169\)/);
   await page.focus('#fig-pairs');
   await page.keyboard.press('ArrowDown');
   await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 4, b = 11'));
