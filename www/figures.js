@@ -6,8 +6,9 @@
 //   a ResizeObserver in device pixels where the browser supports it), and the ratio is
 //   passed to Rust as the theme's scale so text and lines keep their CSS size.
 // - Pace: new data marks every figure dirty; dirty, visible figures are redrawn in an
-//   animation frame at most ~7 times a second. A resized canvas (which the browser
-//   clears) is redrawn in the next frame.
+//   animation frame at most ~7 times a second, ~12 ms of drawing per frame (the rest in
+//   the next frames), so no single task blocks the page for long. A resized canvas
+//   (which the browser clears) is redrawn in the next frame.
 // - Each figure shows how long its last render took.
 // - Text size: the scale passed to Rust is the device-pixel ratio times the root font
 //   size over 16 px, so the figures' text grows with the page's (presenter mode, or a
@@ -15,6 +16,8 @@
 
 /** Minimum time between two data-driven redraws. */
 const MIN_INTERVAL_MS = 140;
+/** Drawing time per animation frame; figures left over are drawn in the next frame. */
+const FRAME_BUDGET_MS = 12;
 
 export class Board {
   /**
@@ -145,13 +148,26 @@ export class Board {
     return (canvas.width / css) * this.zoom();
   }
 
+  /**
+   * Draws dirty, visible figures, most recently idle first, until FRAME_BUDGET_MS is
+   * spent; the rest wait for the next animation frame. The page has many figures, and
+   * drawing them all in one task would block input for well over 50 ms on a slow
+   * machine. DOM writes (the render times) are batched after the drawing, since each
+   * one would otherwise force a fresh layout when plotters next measures text.
+   */
   drawDirty() {
     const dark = this.isDark();
     const zoom = this.zoom();
-    let drew = false;
+    const start = performance.now();
+    const times = [];
+    let more = false;
     for (const fig of this.figures) {
       if (!fig.dirty || !fig.visible || fig.canvas.width === 0 || fig.cssWidth === 0) continue;
       if (fig.canvas.closest('[hidden]')) continue;
+      if (times.length > 0 && performance.now() - start >= FRAME_BUDGET_MS) {
+        more = true;
+        break;
+      }
       const scale = (fig.canvas.width / fig.cssWidth) * zoom;
       const t0 = performance.now();
       let shown;
@@ -163,9 +179,19 @@ export class Board {
       }
       const ms = performance.now() - t0;
       fig.dirty = false;
-      drew = true;
-      if (fig.timeEl) fig.timeEl.textContent = shown === false ? '' : `drawn in ${ms.toFixed(1)} ms`;
+      times.push([fig, shown === false ? '' : `drawn in ${ms.toFixed(1)} ms`]);
     }
-    if (drew) this.lastDraw = performance.now();
+    for (const [fig, text] of times) if (fig.timeEl && fig.timeEl.textContent !== text) fig.timeEl.textContent = text;
+    if (times.length > 0) this.lastDraw = performance.now();
+    // Figures left over go first next time (they were skipped this time).
+    if (more) {
+      const left = this.figures.filter((f) => f.dirty);
+      this.figures = [...left, ...this.figures.filter((f) => !f.dirty)];
+      this.frameQueued = true;
+      requestAnimationFrame(() => {
+        this.frameQueued = false;
+        this.drawDirty();
+      });
+    }
   }
 }
