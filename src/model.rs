@@ -387,45 +387,40 @@ fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
 }
 
 with_avx2! {
-    /// Back through the ReLU (dh zeroed where h is not positive, in place), then
-    /// scattered onto the folded tables' rows (dTa, dTb) and the bias (db1), which must
-    /// start at zero.
+    /// Back through the ReLU (dh taken as 0 where h is not positive) and scattered onto
+    /// the folded tables' rows: dTa[a] += dh, dTb[b] += dh for each pair (dTa and dTb
+    /// must start at zero).
     fn relu_scatter(
-        dh: ArrayViewMut2<f32>,
+        dh: ArrayView2<f32>,
         h: ArrayView2<f32>,
         pairs: &[Pair],
         dta: ArrayViewMut2<f32>,
-        dtb: ArrayViewMut2<f32>,
-        db1: &mut [f32]
+        dtb: ArrayViewMut2<f32>
     ) = relu_scatter_generic;
 }
 
 #[inline(always)]
 fn relu_scatter_generic(
-    mut dh: ArrayViewMut2<f32>,
+    dh: ArrayView2<f32>,
     h: ArrayView2<f32>,
     pairs: &[Pair],
     mut dta: ArrayViewMut2<f32>,
     mut dtb: ArrayViewMut2<f32>,
-    db1: &mut [f32],
 ) {
-    for ((pair, mut dh_row), h_row) in pairs.iter().zip(dh.rows_mut()).zip(h.rows()) {
-        let dh_row = dh_row.as_slice_mut().expect("contiguous");
+    for ((pair, dh_row), h_row) in pairs.iter().zip(dh.rows()).zip(h.rows()) {
+        let dh_row = dh_row.as_slice().expect("contiguous");
         let h_row = h_row.as_slice().expect("contiguous");
-        for (g, &h) in dh_row.iter_mut().zip(h_row) {
-            // A select, not a branch, so the loop vectorises.
-            *g = if h > 0.0 { *g } else { 0.0 };
-        }
         let mut dta = dta.row_mut(pair.a as usize);
         let dta = dta.as_slice_mut().expect("contiguous");
-        dta.iter_mut()
-            .zip(dh_row.iter())
-            .for_each(|(t, &g)| *t += g);
         let mut dtb = dtb.row_mut(pair.b as usize);
         let dtb = dtb.as_slice_mut().expect("contiguous");
-        for ((t, b), &g) in dtb.iter_mut().zip(db1.iter_mut()).zip(dh_row.iter()) {
-            *t += g;
-            *b += g;
+        // One pass: the masked gradient goes straight into both rows (dh itself is not
+        // needed afterwards, so it is not written back).
+        for (((ta, tb), &g), &h) in dta.iter_mut().zip(dtb.iter_mut()).zip(dh_row).zip(h_row) {
+            // A select, not a branch, so the loop vectorises.
+            let g = if h > 0.0 { g } else { 0.0 };
+            *ta += g;
+            *tb += g;
         }
     }
 }
@@ -670,22 +665,19 @@ pub fn loss_and_grad(
     }
     .run();
     let h = ws.h.slice(s![..n, ..hidden]);
-    let mut dh = ws.dh.slice_mut(s![..n, ..hidden]);
+    let dh = ws.dh.slice(s![..n, ..hidden]);
 
     // Through the ReLU (h > 0 exactly where the pre-activation was positive), then
-    // scattered back onto the folded tables' rows and the bias.
+    // scattered back onto the folded tables' rows. Every pair adds its row to exactly
+    // one row of dTb, so db1 = Σ_pairs dh is the column sum of dTb: p rows to add
+    // instead of one per pair.
     ws.dta.fill(0.0);
     ws.dtb.fill(0.0);
+    relu_scatter(dh, h, pairs, ws.dta.view_mut(), ws.dtb.view_mut());
     grads.b1.fill(0.0);
-    let db1 = grads.b1.as_slice_mut().expect("contiguous");
-    relu_scatter(
-        dh.view_mut(),
-        h,
-        pairs,
-        ws.dta.view_mut(),
-        ws.dtb.view_mut(),
-        db1,
-    );
+    for row in ws.dtb.rows() {
+        grads.b1 += &row;
+    }
 
     // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b),
     // with W1's halves and E copied into padded rows (small) for the kernels' B.
