@@ -10,6 +10,8 @@
 // "single" (workers=1: one worker does every step).
 //
 // usage: BASE_URL=http://127.0.0.1:PORT/ node bench/browser.mjs [runs] [mode…]
+// env: VIEW_H viewport height in CSS pixels (default 1600: the playground's figures on
+//      screen and drawn; 300: only its controls, so the main thread draws nothing)
 // (scripts/bench serves the page and runs this for you.)
 
 import { launch, openPage, readMetrics } from '../tests/e2e/run.mjs';
@@ -23,7 +25,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function once(browser, mode, run) {
   const opened = await openPage(browser, `?autoplay=0${MODES[mode]}#playground`);
   const { page } = opened;
-  await page.setViewportSize({ width: 1280, height: 1600 });
+  await page.setViewportSize({ width: 1280, height: Number(process.env.VIEW_H ?? 1600) });
   await page.waitForSelector('#metrics[data-state="idle"], #metrics[data-state="paused"]', { timeout: 30_000 });
   // Let the follower worker load before the clock starts (as it has on a page a reader
   // has been looking at for a second).
