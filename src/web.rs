@@ -165,13 +165,26 @@ pub struct Snapshot {
     /// subtraction; see [`analysis::answer_variable`]): otherwise only the Gini
     /// coefficient and the key share are measured.
     pub has_measures: bool,
-    /// The embedding E, row-major p × d (token a's vector at `a * embedding_d..`), for
-    /// the page's history of frames (see [`Figures::frame_count`]); empty once diverged.
+    /// New frames for the page's history of the embedding (see
+    /// [`Figures::frame_count`]): the embedding at each step of
+    /// [`History::records_progress`](crate::History::records_progress) passed since the
+    /// previous snapshot, and at the current step when `exact`. Taken at fixed steps, so
+    /// the frames of a run are the same however fast it went (a link to a frame finds it
+    /// again).
     #[serde(default)]
-    pub embedding: Vec<f32>,
-    /// d, the embedding's width (0 when `embedding` is empty).
+    pub frames: Vec<EmbeddingFrame>,
+    /// d, the embedding's width.
     #[serde(default)]
     pub embedding_d: usize,
+}
+
+/// The embedding E at one step, row-major p × d (token a's vector at `a * d..`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingFrame {
+    /// The step (updates taken) at which E was taken.
+    pub step: u64,
+    /// E, row-major.
+    pub embedding: Vec<f32>,
 }
 
 /// The network with its key frequencies kept only or removed, beside the real one, at
@@ -210,6 +223,8 @@ pub struct Session {
     progress_sent: usize,
     /// Stop a batch of steps right after the step at which the run grokked.
     stop_when_grokked: bool,
+    /// Embedding frames taken since the last snapshot (see [`Snapshot::frames`]).
+    frames: Vec<EmbeddingFrame>,
 }
 
 /// The Rust-side surface (also what tests/web.rs exercises without JS values).
@@ -224,7 +239,9 @@ impl Session {
             measured: None,
             progress_sent: 0,
             stop_when_grokked: false,
-        })
+            frames: Vec::new(),
+        }
+        .with_first_frame())
     }
 
     /// The network with its key frequencies kept only and removed, at the current step:
@@ -261,7 +278,11 @@ impl Session {
         let mut result = Ok(());
         for _ in 0..max_steps {
             result = self.trainer.step();
-            if result.is_err() || self.just_grokked(grokked_before) {
+            if result.is_err() {
+                break;
+            }
+            self.take_frame_if_due();
+            if self.just_grokked(grokked_before) {
                 break;
             }
         }
@@ -269,6 +290,31 @@ impl Session {
             self.measured = None;
         }
         result.map(|()| (self.trainer.step_count() - before) as u32)
+    }
+
+    /// The session with the frame of step 0.
+    fn with_first_frame(mut self) -> Session {
+        self.take_frame();
+        self
+    }
+
+    /// Keeps the embedding as a frame if this step is on the frame schedule.
+    fn take_frame_if_due(&mut self) {
+        if crate::History::records_progress(self.trainer.step_count()) {
+            self.take_frame();
+        }
+    }
+
+    /// Keeps the current embedding as a frame (once per step; not after divergence).
+    fn take_frame(&mut self) {
+        let step = self.trainer.step_count();
+        if self.trainer.diverged_at().is_some()
+            || self.frames.last().is_some_and(|f| f.step == step)
+        {
+            return;
+        }
+        let embedding = self.trainer.params().embed.iter().copied().collect();
+        self.frames.push(EmbeddingFrame { step, embedding });
     }
 
     /// Whether a batch of steps that started before grokking should stop now.
@@ -355,13 +401,11 @@ impl Session {
                 .collect();
             (Some(spectrum), circles)
         };
-        let (embedding, embedding_d) = match diverged_at {
-            Some(_) => (Vec::new(), 0),
-            None => {
-                let embed = &self.trainer.params().embed;
-                (embed.iter().copied().collect(), embed.ncols())
-            }
-        };
+        if exact {
+            self.take_frame();
+        }
+        let frames = std::mem::take(&mut self.frames);
+        let embedding_d = self.trainer.params().embed.ncols();
         let config = self.trainer.config();
         Snapshot {
             step: self.trainer.step_count(),
@@ -380,7 +424,7 @@ impl Session {
             progress_from,
             progress,
             has_measures: analysis::answer_variable(config.op).is_some(),
-            embedding,
+            frames,
             embedding_d,
         }
     }
@@ -711,6 +755,7 @@ impl Session {
                 result = Err(e.into());
                 break;
             }
+            self.take_frame_if_due();
             if self.just_grokked(grokked_before) {
                 break;
             }
@@ -1293,18 +1338,19 @@ pub fn comparison_summary(a: &Figures, label_a: &str, b: &Figures, label_b: &str
 
 /// The Rust-side surface of the scrubber and summaries.
 impl Figures {
-    /// Keeps the snapshot's embedding as a frame (when it carries one).
+    /// Keeps the snapshot's embedding frames.
     fn record_frame(&mut self, snapshot: &Snapshot) {
         let d = snapshot.embedding_d;
-        if d == 0 || snapshot.embedding.is_empty() || !snapshot.embedding.len().is_multiple_of(d) {
-            return;
+        for frame in &snapshot.frames {
+            if d == 0 || frame.embedding.is_empty() || !frame.embedding.len().is_multiple_of(d) {
+                continue;
+            }
+            let p = frame.embedding.len() / d;
+            let Ok(embed) = ndarray::Array2::from_shape_vec((p, d), frame.embedding.clone()) else {
+                continue;
+            };
+            self.frames.push(frame.step, embed, None);
         }
-        let p = snapshot.embedding.len() / d;
-        let Ok(embed) = ndarray::Array2::from_shape_vec((p, d), snapshot.embedding.clone()) else {
-            return;
-        };
-        self.frames
-            .push(snapshot.step, embed, snapshot.spectrum.clone());
     }
 
     /// The embedding frames held.

@@ -573,24 +573,40 @@ fn comparison_draws_two_runs_and_summarises_them() {
 
 #[wasm_bindgen_test]
 fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
+    // Frames are taken at fixed steps (History::records_progress: every 10th step to 100,
+    // every 50th to 1000), plus the current step when a snapshot is exact.
     let mut session = Session::new(small()).unwrap();
-    session.run(3).unwrap();
+    session.run(23).unwrap();
     let snap = read(session.snapshot(false).unwrap());
     assert_eq!(snap.embedding_d, 32);
-    assert_eq!(snap.embedding.len(), 23 * 32, "row-major p × d");
+    let steps: Vec<u64> = snap.frames.iter().map(|f| f.step).collect();
+    assert_eq!(steps, [0, 10, 20], "the scheduled steps passed so far");
+    assert_eq!(snap.frames[2].embedding.len(), 23 * 32, "row-major p × d");
+    let snap = read(session.snapshot(true).unwrap());
+    assert_eq!(
+        snap.frames.iter().map(|f| f.step).collect::<Vec<_>>(),
+        [23],
+        "an exact snapshot adds the current step; nothing is sent twice"
+    );
     let embed = &session.trainer().params().embed;
-    assert_eq!(snap.embedding[32 + 5], embed[[1, 5]]);
+    assert_eq!(snap.frames[0].embedding[32 + 5], embed[[1, 5]]);
 
+    // However the run is sliced into snapshots, the frames are the same.
+    let (_, coarse) = trained(&[("p", 23.into()), ("frac", 0.5.into())], 400, 37);
     let (session, mut figures) = trained(&[("p", 23.into()), ("frac", 0.5.into())], 400, 20);
     let n = figures.frame_count();
-    assert_eq!(n, 21, "one frame per snapshot with a new step");
+    assert_eq!(n, 17, "steps 0, 10, …, 100, 150, …, 400");
+    assert_eq!(coarse.frame_count(), n);
+    for i in 0..n {
+        assert_eq!(coarse.frame_step(i), figures.frame_step(i));
+    }
     assert_eq!(figures.frame_step(0), Some(0.0));
     assert_eq!(figures.frame_step(n - 1), Some(400.0));
     assert_eq!(figures.frame_step(n), None);
     assert_eq!(
         figures.frame_index_at_or_before(95.0),
-        4,
-        "the frame at step 80"
+        9,
+        "the frame at step 90"
     );
     assert_eq!(figures.frame_index_at_or_before(-1.0), 0);
     assert_eq!(figures.frame_index_at_or_before(1e9), n - 1);
@@ -630,17 +646,6 @@ fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
         .draw_spectrum_frame(n, canvas(200, 200), 1.0, false, vec![])
         .unwrap());
     assert_eq!(figures.frame_summary(n), "");
-
-    // A long run keeps at most 240 frames, the first and the latest among them.
-    let mut session = Session::new(small()).unwrap();
-    let mut long = Figures::new();
-    for _ in 0..300 {
-        session.run(2).unwrap();
-        long.ingest(session.snapshot(false).unwrap()).unwrap();
-    }
-    assert_eq!(long.frame_count(), 240);
-    assert_eq!(long.frame_step(0), Some(2.0));
-    assert_eq!(long.frame_step(239), Some(600.0));
 
     figures.reset();
     assert_eq!(figures.frame_count(), 0);
