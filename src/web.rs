@@ -273,11 +273,22 @@ impl Session {
     /// [`Session::set_stop_when_grokked`] on, stops early right after the step at which
     /// test accuracy first reached 95%.
     pub fn advance(&mut self, max_steps: u32) -> Result<u32, crate::TrainError> {
+        self.drive(max_steps, |session| session.trainer.step())
+    }
+
+    /// Takes up to `max_steps` steps with `step` (one update each), keeping the frames
+    /// and stopping early at an error or, with stop-when-grokked, right after grokking;
+    /// the number taken, or the error.
+    fn drive<E>(
+        &mut self,
+        max_steps: u32,
+        mut step: impl FnMut(&mut Session) -> Result<(), E>,
+    ) -> Result<u32, E> {
         let before = self.trainer.step_count();
         let grokked_before = self.trainer.grokked_at().is_some();
         let mut result = Ok(());
         for _ in 0..max_steps {
-            result = self.trainer.step();
+            result = step(self);
             if result.is_err() {
                 break;
             }
@@ -678,6 +689,47 @@ impl Link {
     }
 }
 
+/// One step split with the follower (see [`Session::run_lead`]).
+impl Session {
+    /// Asks the follower for this step, computes shard 0 (and half the test set on a
+    /// recorded step), waits for the follower's half and takes the update.
+    fn lead_step(&mut self, link: &Link, scratch: &mut [f32]) -> Result<(), JsError> {
+        let step = self.trainer.step_count();
+        if let Some(at) = self.trainer.diverged_at() {
+            return Err(crate::TrainError::Diverged { step: at }.into());
+        }
+        let at = link.numbers_at(step);
+        link.numbers.set_index(at, self.trainer.config().lr);
+        link.numbers.set_index(at + 1, self.trainer.config().wd);
+        let record = self.trainer.records_now();
+        let _ = js_sys::Atomics::store(&link.ctrl, STEP, step as i32);
+        let _ = js_sys::Atomics::store(&link.ctrl, RECORD, i32::from(record));
+        let _ = js_sys::Atomics::store(&link.ctrl, KIND, KIND_STEP);
+        let _ = js_sys::Atomics::add(&link.ctrl, CMD, 1);
+        let _ = js_sys::Atomics::notify(&link.ctrl, CMD);
+
+        let stats = self.trainer.shard_gradient(0, scratch);
+        link.slot(0, step).copy_from(scratch);
+        link.write_stats(0, step, stats);
+        link.atomic_store(LEAD_DONE, step as i32 + 1);
+        let test = record.then(|| self.trainer.evaluate_test_half(0));
+        if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
+            return Err(JsError::new(
+                "the second training worker stopped responding",
+            ));
+        }
+        link.slot(1, step).copy_to(scratch);
+        let theirs = link.read_stats(1, step);
+        let test = test.map(|mut test| {
+            test.merge(link.read_stats(2, step));
+            test
+        });
+        self.trainer
+            .step_with_shards(0, scratch, theirs, test, true)
+            .map_err(JsError::from)
+    }
+}
+
 /// Splitting steps between two workers (see [`Link`]).
 #[wasm_bindgen]
 impl Session {
@@ -711,61 +763,9 @@ impl Session {
     /// "the second training worker stopped responding" (then [`Session::diverged`] is
     /// false and the caller can go on alone: the parameters are untouched).
     pub fn run_lead(&mut self, max_steps: u32, link: &Link) -> Result<u32, JsError> {
-        let before = self.trainer.step_count();
-        let grokked_before = self.trainer.grokked_at().is_some();
         let mut scratch = link.scratch.borrow_mut();
-        let mut result = Ok(());
-        for _ in 0..max_steps {
-            let step = self.trainer.step_count();
-            if let Some(at) = self.trainer.diverged_at() {
-                result = Err(JsError::from(crate::TrainError::Diverged { step: at }));
-                break;
-            }
-            let at = link.numbers_at(step);
-            link.numbers.set_index(at, self.trainer.config().lr);
-            link.numbers.set_index(at + 1, self.trainer.config().wd);
-            let record = self.trainer.records_now();
-            let _ = js_sys::Atomics::store(&link.ctrl, STEP, step as i32);
-            let _ = js_sys::Atomics::store(&link.ctrl, RECORD, i32::from(record));
-            let _ = js_sys::Atomics::store(&link.ctrl, KIND, KIND_STEP);
-            let _ = js_sys::Atomics::add(&link.ctrl, CMD, 1);
-            let _ = js_sys::Atomics::notify(&link.ctrl, CMD);
-
-            let stats = self.trainer.shard_gradient(0, &mut scratch);
-            link.slot(0, step).copy_from(&scratch);
-            link.write_stats(0, step, stats);
-            link.atomic_store(LEAD_DONE, step as i32 + 1);
-            let test = record.then(|| self.trainer.evaluate_test_half(0));
-            if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
-                result = Err(JsError::new(
-                    "the second training worker stopped responding",
-                ));
-                break;
-            }
-            link.slot(1, step).copy_to(&mut scratch);
-            let theirs = link.read_stats(1, step);
-            let test = test.map(|mut test| {
-                test.merge(link.read_stats(2, step));
-                test
-            });
-            if let Err(e) = self
-                .trainer
-                .step_with_shards(0, &scratch, theirs, test, true)
-            {
-                result = Err(e.into());
-                break;
-            }
-            self.take_frame_if_due();
-            if self.just_grokked(grokked_before) {
-                break;
-            }
-        }
-        if self.trainer.step_count() != before {
-            self.measured = None;
-        }
-        result.map(|()| (self.trainer.step_count() - before) as u32)
+        self.drive(max_steps, |session| session.lead_step(link, &mut scratch))
     }
-
     /// The follower's loop: takes shard 1 of every step the leader on `link` asks for,
     /// until the leader calls [`Link::stop`]; returns the number of steps taken. Blocks
     /// the worker meanwhile (it has nothing else to do). Throws the divergence message
