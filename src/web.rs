@@ -333,12 +333,6 @@ impl Session {
         self.stop_when_grokked && !grokked_before && self.trainer.grokked_at().is_some()
     }
 
-    /// Stop batches of steps right after the run groks (see [`Session::advance`]): the
-    /// classroom's "Stop when grokked", exact to the step.
-    pub fn stop_when_grokked(&mut self, on: bool) {
-        self.stop_when_grokked = on;
-    }
-
     /// Metrics at the current step: two forward passes (train and test set), done at
     /// most once per step.
     fn measure(&mut self) -> Metrics {
@@ -591,6 +585,13 @@ impl Link {
         let _ = js_sys::Atomics::notify(&self.ctrl, index);
     }
 
+    /// Gives the follower a new command of `kind` (its details already written).
+    fn issue(&self, kind: i32) {
+        let _ = js_sys::Atomics::store(&self.ctrl, KIND, kind);
+        let _ = js_sys::Atomics::add(&self.ctrl, CMD, 1);
+        let _ = js_sys::Atomics::notify(&self.ctrl, CMD);
+    }
+
     /// Blocks until control word `index` is at least `target`; false on timeout.
     fn wait_for(&self, index: u32, target: i32) -> bool {
         let deadline = js_sys::Date::now() + PARTNER_TIMEOUT_MS;
@@ -683,9 +684,7 @@ impl Link {
     /// Tells the follower to return from [`Session::follow`] (to its event loop, where it
     /// can take a new run). The leader calls this before sending it anything else.
     pub fn stop(&self) {
-        let _ = js_sys::Atomics::store(&self.ctrl, KIND, KIND_STOP);
-        let _ = js_sys::Atomics::add(&self.ctrl, CMD, 1);
-        let _ = js_sys::Atomics::notify(&self.ctrl, CMD);
+        self.issue(KIND_STOP);
     }
 }
 
@@ -704,9 +703,7 @@ impl Session {
         let record = self.trainer.records_now();
         let _ = js_sys::Atomics::store(&link.ctrl, STEP, step as i32);
         let _ = js_sys::Atomics::store(&link.ctrl, RECORD, i32::from(record));
-        let _ = js_sys::Atomics::store(&link.ctrl, KIND, KIND_STEP);
-        let _ = js_sys::Atomics::add(&link.ctrl, CMD, 1);
-        let _ = js_sys::Atomics::notify(&link.ctrl, CMD);
+        link.issue(KIND_STEP);
 
         let stats = self.trainer.shard_gradient(0, scratch);
         link.slot(0, step).copy_from(scratch);
@@ -747,7 +744,7 @@ impl Session {
     /// Stop batches of steps right after the step at which the run grokked, so a
     /// classroom's "Stop when grokked" pauses exactly there.
     pub fn set_stop_when_grokked(&mut self, on: bool) {
-        self.stop_when_grokked(on);
+        self.stop_when_grokked = on;
     }
 
     /// True once the run has diverged (its loss stopped being finite).
@@ -1003,8 +1000,8 @@ pub struct Figures {
 /// The Rust-side surface.
 impl Figures {
     /// Adds a snapshot's increments and replaces the latest spectrum and circles.
-    pub fn add(&mut self, snapshot: Snapshot) {
-        self.record_frame(&snapshot);
+    pub fn add(&mut self, mut snapshot: Snapshot) {
+        self.record_frames(snapshot.embedding_d, std::mem::take(&mut snapshot.frames));
         self.diverged_at = snapshot.diverged_at;
         self.points.truncate(snapshot.points_from);
         self.points.extend(snapshot.points);
@@ -1338,15 +1335,14 @@ pub fn comparison_summary(a: &Figures, label_a: &str, b: &Figures, label_b: &str
 
 /// The Rust-side surface of the scrubber and summaries.
 impl Figures {
-    /// Keeps the snapshot's embedding frames.
-    fn record_frame(&mut self, snapshot: &Snapshot) {
-        let d = snapshot.embedding_d;
-        for frame in &snapshot.frames {
+    /// Keeps a snapshot's embedding frames (each p × `d`, row-major).
+    fn record_frames(&mut self, d: usize, frames: Vec<EmbeddingFrame>) {
+        for frame in frames {
             if d == 0 || frame.embedding.is_empty() || !frame.embedding.len().is_multiple_of(d) {
                 continue;
             }
             let p = frame.embedding.len() / d;
-            let Ok(embed) = ndarray::Array2::from_shape_vec((p, d), frame.embedding.clone()) else {
+            let Ok(embed) = ndarray::Array2::from_shape_vec((p, d), frame.embedding) else {
                 continue;
             };
             self.frames.push(frame.step, embed, None);
