@@ -14,6 +14,25 @@
 
 import { Figures } from './pkg/grokking.js';
 
+/**
+ * Writes a run's state onto `el` as the data-* attributes the tests and benchmarks read
+ * (data-state, -step, -train-acc, -test-acc, -train-loss, -test-loss, -weight-norm,
+ * -memorised-at, -grokked-at). `run` has {state, step, metrics, memorisedAt, grokkedAt};
+ * used by the article's runs and by the playground.
+ */
+export function writeRunData(el, run) {
+  const m = run.metrics;
+  el.dataset.state = run.state;
+  el.dataset.step = String(run.step);
+  el.dataset.trainAcc = m ? String(m.train_acc) : '0';
+  el.dataset.testAcc = m ? String(m.test_acc) : '0';
+  el.dataset.trainLoss = m ? String(m.train_loss) : '';
+  el.dataset.testLoss = m ? String(m.test_loss) : '';
+  el.dataset.weightNorm = m ? String(m.weight_norm) : '';
+  el.dataset.memorisedAt = run.memorisedAt ?? '';
+  el.dataset.grokkedAt = run.grokkedAt ?? '';
+}
+
 export class LiveRun {
   /**
    * @param {object} o
@@ -235,15 +254,7 @@ export class LiveRun {
   /** Mirrors the run onto a readout element: data-* for tests, short text for people. */
   render(el) {
     const m = this.metrics;
-    el.dataset.state = this.state;
-    el.dataset.step = String(this.step);
-    el.dataset.trainAcc = m ? String(m.train_acc) : '0';
-    el.dataset.testAcc = m ? String(m.test_acc) : '0';
-    el.dataset.trainLoss = m ? String(m.train_loss) : '';
-    el.dataset.testLoss = m ? String(m.test_loss) : '';
-    el.dataset.weightNorm = m ? String(m.weight_norm) : '';
-    el.dataset.memorisedAt = this.memorisedAt ?? '';
-    el.dataset.grokkedAt = this.grokkedAt ?? '';
+    writeRunData(el, this);
     const pct = (x) => `${(100 * x).toFixed(1)}%`;
     const name = this.label ? `${this.label}: ` : '';
     el.textContent = m

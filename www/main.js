@@ -26,6 +26,7 @@
 
 import init, { Figures, primes, ops, check_config } from './pkg/grokking.js';
 import { Board } from './figures.js';
+import { writeRunData } from './live-run.js';
 import { wasmUrl } from './wasm.js';
 import { setupPhase } from './phase.js';
 import { setupArticle } from './article.js';
@@ -228,16 +229,8 @@ const loss = (x) => (Number.isFinite(x) ? (x < 1e-3 ? x.toExponential(1) : x.toP
 function showRun() {
   const m = run.metrics;
   const el = ui.metrics;
-  el.dataset.state = run.state;
-  el.dataset.step = String(run.step);
+  writeRunData(el, run);
   el.dataset.workers = String(run.workers ?? 1);
-  el.dataset.trainAcc = m ? String(m.train_acc) : '0';
-  el.dataset.testAcc = m ? String(m.test_acc) : '0';
-  el.dataset.trainLoss = m ? String(m.train_loss) : '';
-  el.dataset.testLoss = m ? String(m.test_loss) : '';
-  el.dataset.weightNorm = m ? String(m.weight_norm) : '';
-  el.dataset.memorisedAt = run.memorisedAt ?? '';
-  el.dataset.grokkedAt = run.grokkedAt ?? '';
   $('m-step').textContent = run.step.toLocaleString('en');
   $('m-state').textContent = run.state;
   $('m-train-acc').textContent = m ? percent(m.train_acc) : '—';

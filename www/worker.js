@@ -223,7 +223,7 @@ function attachPartner(config) {
 function onPartnerMessage(msg) {
   if (partner === null) return;
   if (msg.status === 'ready') {
-    if (msg.run !== run || partner.run !== run || partner.state !== 'loading' || session === null || session.step !== 0) {
+    if (msg.run !== run || partner.state !== 'loading' || session === null || session.step !== 0) {
       return; // a run that has moved on; the follower waits for the next one
     }
     partner.state = 'ready';
