@@ -258,28 +258,36 @@ pub fn progress(
         }
     }
 
+    // Restricted logits depend on s alone, so their log-sum-exp and arg-max are taken
+    // once per s (p rows, not p² pairs). Excluded logits differ per pair; their loss is
+    // needed on training pairs only, their accuracy (an arg-max, no exp) on all pairs.
+    let restricted_rows: Vec<(f64, usize, Vec<f64>)> = (0..p)
+        .map(|s| {
+            let row: Vec<f64> = (0..classes).map(|c| proj[[s, c]] + mean[c]).collect();
+            let (arg, max) = arg_max(&row);
+            (log_sum_exp(&row, max), arg, row)
+        })
+        .collect();
     let mut restricted = CrossEntropy::default();
     let mut restricted_acc = [AccCount::default(); 2];
     let mut excluded = CrossEntropy::default();
     let mut excluded_acc = [AccCount::default(); 2];
-    let mut row_r = vec![0.0f64; classes];
     let mut row_e = vec![0.0f64; classes];
     for (i, row) in logits.rows().into_iter().enumerate() {
         let s = s_of[i];
-        for c in 0..classes {
-            row_r[c] = proj[[s, c]] + mean[c];
-            row_e[c] = row[c] as f64 - proj[[s, c]];
-        }
         let label = pairs[i].label as usize;
         let split = usize::from(!is_train[i]);
-        let (loss_r, right_r) = ce_row(&row_r, label);
-        restricted.add(loss_r);
-        restricted_acc[split].add(right_r);
-        let (loss_e, right_e) = ce_row(&row_e, label);
-        if is_train[i] {
-            excluded.add(loss_e);
+        let (lse_r, arg_r, row_r) = &restricted_rows[s];
+        restricted.add(lse_r - row_r[label]);
+        restricted_acc[split].add(*arg_r == label);
+        for c in 0..classes {
+            row_e[c] = row[c] as f64 - proj[[s, c]];
         }
-        excluded_acc[split].add(right_e);
+        let (arg_e, max_e) = arg_max(&row_e);
+        if is_train[i] {
+            excluded.add(log_sum_exp(&row_e, max_e) - row_e[label]);
+        }
+        excluded_acc[split].add(arg_e == label);
     }
     Some(Progress {
         keys: keys.to_vec(),
@@ -334,11 +342,9 @@ impl AccCount {
     }
 }
 
-/// Cross-entropy of one row of logits (in f64, log-sum-exp) and whether its first
-/// arg-max is the label.
-fn ce_row(z: &[f64], label: usize) -> (f64, bool) {
-    let (arg, max) = z
-        .iter()
+/// The first arg-max of a row and its value (NaNs are never the maximum).
+fn arg_max(z: &[f64]) -> (usize, f64) {
+    z.iter()
         .enumerate()
         .fold((0, f64::NEG_INFINITY), |(ai, am), (i, &v)| {
             if v > am {
@@ -346,9 +352,13 @@ fn ce_row(z: &[f64], label: usize) -> (f64, bool) {
             } else {
                 (ai, am)
             }
-        });
-    let lse = z.iter().map(|v| (v - max).exp()).sum::<f64>().ln() + max;
-    (lse - z[label], arg == label)
+        })
+}
+
+/// log Σ exp(z), computed stably around the row's maximum `max`. A row's cross-entropy
+/// against `label` is `log_sum_exp(z, max) - z[label]`.
+fn log_sum_exp(z: &[f64], max: f64) -> f64 {
+    z.iter().map(|v| (v - max).exp()).sum::<f64>().ln() + max
 }
 
 /// One moment of a run's embedding, for scrubbing back through the run: the whole
