@@ -673,6 +673,29 @@ impl Trainer {
         self.records(self.step)
     }
 
+    /// Whether hidden-progress measures are due at the current step (tracked, on the
+    /// [`History::records_progress`] schedule, and not yet taken).
+    pub fn progress_due(&self) -> bool {
+        self.track_progress
+            && History::records_progress(self.step)
+            && self
+                .history
+                .progress
+                .last()
+                .is_none_or(|p| p.step != self.step)
+    }
+
+    /// Takes the hidden-progress measures of the current step now, if due (see
+    /// [`Trainer::progress_due`]); the update of this step will not take them again. A
+    /// leader of two workers calls this while its partner measures the test set, so the
+    /// two costly passes of such a step run side by side.
+    pub fn record_progress_if_due(&mut self) {
+        if self.progress_due() {
+            let point = self.progress();
+            self.history.progress.push(point);
+        }
+    }
+
     /// Stats of half `half` (0 or 1) of the test set at the current parameters. The
     /// test set is always measured as these two halves merged in order, so two workers
     /// can measure one half each and get the same numbers as one worker.
@@ -685,7 +708,7 @@ impl Trainer {
 
     /// Stats of the whole test set (its two halves merged, see
     /// [`Trainer::evaluate_test_half`]).
-    fn evaluate_test(&mut self) -> BatchStats {
+    pub fn evaluate_test(&mut self) -> BatchStats {
         let mut test = self.evaluate_test_half(0);
         test.merge(self.evaluate_test_half(1));
         test
@@ -764,9 +787,8 @@ impl Trainer {
             };
             self.record(train, test);
         }
-        if lead && self.track_progress && History::records_progress(self.step) {
-            let point = self.progress();
-            self.history.progress.push(point);
+        if lead {
+            self.record_progress_if_due();
         }
         self.opt.step(
             &mut self.params,

@@ -32,11 +32,138 @@ use crate::task::{primes_between, Op};
 use crate::train::{Config, Event, Metrics, Point, ProgressPoint, Trainer};
 pub use crate::train::{Guess, Prediction, TOP_GUESSES};
 use plotters::coord::Shift;
+use plotters::prelude::DrawingBackend;
 use plotters::prelude::{DrawingArea, IntoDrawingArea};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+};
 use plotters_canvas::CanvasBackend;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
+
+/// plotters' canvas backend, measuring text with the canvas's own `measureText`.
+///
+/// Without this, plotters sizes text on wasm by appending a `<span>` to the document and
+/// reading its `offsetHeight`: a forced layout of the whole (long) article for every
+/// label, dozens per redraw, ~1 ms each while a run is training. `measureText` needs no
+/// layout, and it measures with the very font the canvas then draws with.
+pub struct MeasuredCanvas {
+    inner: CanvasBackend,
+    context: web_sys::CanvasRenderingContext2d,
+}
+
+impl MeasuredCanvas {
+    /// The backend for `canvas`, or None if it has no 2D context.
+    fn new(canvas: HtmlCanvasElement) -> Option<MeasuredCanvas> {
+        let context = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()?
+            .dyn_into::<web_sys::CanvasRenderingContext2d>()
+            .ok()?;
+        Some(MeasuredCanvas {
+            inner: CanvasBackend::with_canvas_object(canvas)?,
+            context,
+        })
+    }
+}
+
+/// Everything but text measurement is the canvas backend's own.
+impl DrawingBackend for MeasuredCanvas {
+    type ErrorType = <CanvasBackend as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.inner.get_size()
+    }
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.ensure_prepared()
+    }
+    fn present(&mut self) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.present()
+    }
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_pixel(point, color)
+    }
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_line(from, to, style)
+    }
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_rect(upper_left, bottom_right, style, fill)
+    }
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_path(path, style)
+    }
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.fill_polygon(vert, style)
+    }
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_circle(center, radius, style, fill)
+    }
+    fn draw_text<TStyle: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &TStyle,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.inner.draw_text(text, style, pos)
+    }
+
+    /// The unrotated box of `text` (as plotters' own estimate gives it): the advance
+    /// width, and the font's ascent plus descent (1.2 × the size where the browser does
+    /// not report them). The font string is the one [`CanvasBackend`] draws with.
+    fn estimate_text_size<TStyle: BackendTextStyle>(
+        &self,
+        text: &str,
+        style: &TStyle,
+    ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+        self.context.set_font(&format!(
+            "{} {}px {}",
+            style.style().as_str(),
+            style.size(),
+            style.family().as_str(),
+        ));
+        let metrics = self.context.measure_text(text).map_err(|e| {
+            DrawingErrorKind::FontError(format!("measureText failed: {e:?}").into())
+        })?;
+        let height = metrics.font_bounding_box_ascent() + metrics.font_bounding_box_descent();
+        let height = if height.is_finite() && height > 0.0 {
+            height
+        } else {
+            1.2 * style.size()
+        };
+        Ok((metrics.width().max(0.0).ceil() as u32, height.ceil() as u32))
+    }
+}
 
 /// How many embedding circles a snapshot carries (the strongest frequencies first).
 pub const CIRCLES: usize = 3;
@@ -531,12 +658,13 @@ impl Session {
 ///
 /// Layout of the `SharedArrayBuffer` (sized by [`Link::byte_length`]):
 /// - 8 × i32 control words: the leader's command counter and kind, the step the command
-///   is for, whether that step is recorded, and the steps each side has published its
-///   half for;
+///   is for, how much of the test set the follower measures at that step, and the steps
+///   each side has published its half for;
 /// - 2 × 12 × f64, one block per step parity: lr, wd, the leader's and the follower's
-///   batch stats (loss, correct, count), and the follower's half of the test-set stats
-///   on recorded steps (each side measures half the test set, see
-///   [`Trainer::evaluate_test_half`]);
+///   batch stats (loss, correct, count), and the follower's test-set stats on recorded
+///   steps: half of the set (each side measures one, see
+///   [`Trainer::evaluate_test_half`]), or all of it on steps where the leader takes the
+///   hidden-progress measures meanwhile;
 /// - 4 × n × f32 gradient slots: leader and follower, one per step parity.
 ///
 /// Two slots per side (by step parity) let a fast side start step s + 1 while the slow
@@ -562,6 +690,12 @@ const STEP: u32 = 2;
 const LEAD_DONE: u32 = 3;
 const FOLLOW_DONE: u32 = 4;
 const RECORD: u32 = 5;
+/// What the follower measures of the test set at a step (control word `RECORD`):
+/// nothing, half 1 (the leader measures half 0), or the whole set (while the leader
+/// takes the hidden-progress measures).
+const TEST_NONE: i32 = 0;
+const TEST_HALF: i32 = 1;
+const TEST_WHOLE: i32 = 2;
 /// Command kinds.
 const KIND_STEP: i32 = 1;
 const KIND_STOP: i32 = 2;
@@ -700,16 +834,27 @@ impl Session {
         let at = link.numbers_at(step);
         link.numbers.set_index(at, self.trainer.config().lr);
         link.numbers.set_index(at + 1, self.trainer.config().wd);
-        let record = self.trainer.records_now();
+        // On a step with progress measures (a pass over all p² pairs) the follower
+        // measures the whole test set while this side takes the measures; on other
+        // recorded steps each side measures half the test set.
+        let progress = self.trainer.progress_due();
+        let test_share = match (self.trainer.records_now(), progress) {
+            (false, _) => TEST_NONE,
+            (true, false) => TEST_HALF,
+            (true, true) => TEST_WHOLE,
+        };
         let _ = js_sys::Atomics::store(&link.ctrl, STEP, step as i32);
-        let _ = js_sys::Atomics::store(&link.ctrl, RECORD, i32::from(record));
+        let _ = js_sys::Atomics::store(&link.ctrl, RECORD, test_share);
         link.issue(KIND_STEP);
 
         let stats = self.trainer.shard_gradient(0, scratch);
         link.slot(0, step).copy_from(scratch);
         link.write_stats(0, step, stats);
         link.atomic_store(LEAD_DONE, step as i32 + 1);
-        let test = record.then(|| self.trainer.evaluate_test_half(0));
+        let half = (test_share == TEST_HALF).then(|| self.trainer.evaluate_test_half(0));
+        if progress {
+            self.trainer.record_progress_if_due();
+        }
         if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
             return Err(JsError::new(
                 "the second training worker stopped responding",
@@ -717,10 +862,14 @@ impl Session {
         }
         link.slot(1, step).copy_to(scratch);
         let theirs = link.read_stats(1, step);
-        let test = test.map(|mut test| {
-            test.merge(link.read_stats(2, step));
-            test
-        });
+        let test = match (test_share, half) {
+            (TEST_WHOLE, _) => Some(link.read_stats(2, step)),
+            (_, Some(mut half)) => {
+                half.merge(link.read_stats(2, step));
+                Some(half)
+            }
+            _ => None,
+        };
         self.trainer
             .step_with_shards(0, scratch, theirs, test, true)
             .map_err(JsError::from)
@@ -799,9 +948,16 @@ impl Session {
             let stats = self.trainer.shard_gradient(1, &mut scratch);
             link.slot(1, step).copy_from(&scratch);
             link.write_stats(1, step, stats);
-            if link.atomic_load(RECORD) != 0 {
-                let test = self.trainer.evaluate_test_half(1);
-                link.write_stats(2, step, test);
+            match link.atomic_load(RECORD) {
+                TEST_HALF => {
+                    let test = self.trainer.evaluate_test_half(1);
+                    link.write_stats(2, step, test);
+                }
+                TEST_WHOLE => {
+                    let test = self.trainer.evaluate_test();
+                    link.write_stats(2, step, test);
+                }
+                _ => {}
             }
             link.atomic_store(FOLLOW_DONE, step as i32 + 1);
             if !link.wait_for(LEAD_DONE, step as i32 + 1) {
@@ -1051,11 +1207,11 @@ impl Figures {
         scale: f64,
         dark: bool,
         draw: impl FnOnce(
-            &DrawingArea<CanvasBackend, Shift>,
+            &DrawingArea<MeasuredCanvas, Shift>,
             &Theme,
-        ) -> plots::DrawResult<CanvasBackend>,
+        ) -> plots::DrawResult<MeasuredCanvas>,
     ) -> Result<(), JsError> {
-        let backend = CanvasBackend::with_canvas_object(canvas)
+        let backend = MeasuredCanvas::new(canvas)
             .ok_or_else(|| JsError::new("the canvas has no 2D context"))?;
         let area = backend.into_drawing_area();
         // Theme sanitises the scale (NaN or 0 from JS draws at scale 1).

@@ -26,7 +26,7 @@
 //   out {status: 'ready', config, snapshot}     session created (config normalised)
 //       {status: 'workers', workers}            1 or 2: how many workers now train this run
 //       {status: 'running'}
-//       {status: 'snapshot', snapshot, sps}     at most ~8 per second while running
+//       {status: 'snapshot', snapshot, sps}     at most ~7 per second while running
 //                                               (metrics: the latest recorded point)
 //       {status: 'paused', snapshot, reason}    reason: 'pause', 'step', 'until' or
 //                                               'grokked'
@@ -60,8 +60,12 @@ import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice of training. */
 const SLICE_MS = 30;
-/** Minimum interval between snapshots while running (~8 per second). */
-const POST_MS = 125;
+/**
+ * Minimum interval between snapshots while running (~7 per second). A little longer than
+ * the page's minimum interval between redraws (MIN_INTERVAL_MS in figures.js), so each
+ * snapshot's text and its redraw land in the same rendered frame rather than two.
+ */
+const POST_MS = 150;
 /** Window over which steps per second are measured. */
 const SPS_WINDOW_MS = 1000;
 /** How long a fresh run waits for its follower before it starts alone. */
