@@ -242,8 +242,10 @@ function showRun() {
   ui.status.textContent = `memorised at step ${run.memorisedAt ?? '—'} · grokked at step ${run.grokkedAt ?? '—'}`;
 
   const playable = run.hasSession && run.state !== 'diverged';
-  ui.play.disabled = !playable;
-  ui.play.textContent = run.state === 'running' ? 'Pause' : 'Play';
+  // Play stays pressable while a restarted run is being made (a few milliseconds after
+  // a slider moved at step 0): the wish is kept and sent once the run is ready.
+  ui.play.disabled = !(playable || startingUp());
+  ui.play.textContent = run.state === 'running' || (startingUp() && run.wantPlay) ? 'Pause' : 'Play';
   ui.step.disabled = !playable;
   ui.reset.disabled = !run.hasSession && notices.config !== null;
   ui.downloadCsv.disabled = !run.hasSession;
@@ -560,13 +562,20 @@ function loadRun(config) {
 // ---------------------------------------------------------------------------------------
 // Actions
 
+/** Whether a run with a valid config is being made (its worker has not answered yet). */
+function startingUp() {
+  return !run.hasSession && notices.config === null;
+}
+
 function togglePlay() {
-  if (!run.hasSession || run.state === 'diverged') return;
+  if (!(run.hasSession || startingUp()) || run.state === 'diverged') return;
   takeUrl();
-  run.wantPlay = !(run.state === 'running' || run.asked);
+  // Before the run is ready, `asked` says what the run was created with (see startRun).
+  run.wantPlay = !(run.state === 'running' || run.asked || (startingUp() && run.wantPlay));
   // Asked for by hand: the reader is looking at it (or at its keyboard shortcut).
   if (run.wantPlay) run.visible = true;
   syncPlay();
+  if (startingUp()) showRun(); // the label; the wish is sent when the run is ready
 }
 
 function stepOnce() {
