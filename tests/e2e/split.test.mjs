@@ -1,13 +1,16 @@
 // End-to-end test of the two-worker training path (worker.js + half-worker.js): on the
 // served page (cross-origin isolated, so SharedArrayBuffer is available) a run is split
-// between two workers, and the numbers it reaches are bit-identical to the same run
-// trained by a single Session in one thread.
+// between two workers, and the numbers it reaches — and its whole recorded history: the
+// test set measured half by each worker or whole by the follower, and the hidden-progress
+// measures the leader takes meanwhile — are bit-identical to the same run trained by a
+// single Session in one thread.
 //
 // Run by scripts/test against the page it serves (BASE_URL), or by hand:
 //   BASE_URL=http://127.0.0.1:8000/ node --test tests/e2e/split.test.mjs
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { launch, openPage, waitForMetric } from './run.mjs';
 
 let browser;
@@ -36,12 +39,22 @@ test('a run split between two workers matches one worker bit for bit', { timeout
     const wasm = await import('./www/pkg/grokking.js');
     await wasm.default({ module_or_path: wasmUrl() });
     const session = new wasm.Session({ p: 47, seed: 3 });
+    session.set_track_progress(true); // as the page's worker does
     const taken = session.run(300);
     const { metrics } = session.snapshot(true);
+    const history = JSON.parse(session.history_json());
     session.free();
-    return { taken, metrics };
+    return { taken, metrics, history };
   });
   assert.equal(alone.taken, 300);
+
+  // The history as the page exports it, point by point and measure by measure.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
+  const history = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.ok(alone.history.progress.length >= 10, `progress measures taken: ${alone.history.progress.length}`);
+  assert.ok(alone.history.progress.some((pt) => pt.measures !== null), 'with restricted and excluded loss');
+  assert.deepEqual(history.points, alone.history.points, 'recorded points on two workers and on one');
+  assert.deepEqual(history.progress, alone.history.progress, 'progress measures on two workers and on one');
   const pairs = [
     ['trainLoss', 'train_loss'],
     ['testLoss', 'test_loss'],
