@@ -12,6 +12,8 @@
 // usage: BASE_URL=http://127.0.0.1:PORT/ node bench/browser.mjs [runs] [mode…]
 // env: VIEW_H viewport height in CSS pixels (default 1600: the playground's figures on
 //      screen and drawn; 300: only its controls, so the main thread draws nothing)
+//      FIRST_RUN number of the first run in the output (scripts/bench calls this once a
+//      round)
 // (scripts/bench serves the page and runs this for you.)
 
 import { launch, openPage, readMetrics } from '../tests/e2e/run.mjs';
@@ -62,7 +64,8 @@ async function once(browser, mode, run) {
 
 const browser = await launch();
 try {
-  for (let run = 0; run < runs; run++) {
+  const first = Number(process.env.FIRST_RUN ?? 0);
+  for (let run = first; run < first + runs; run++) {
     for (const mode of modes) await once(browser, mode, run);
   }
 } finally {

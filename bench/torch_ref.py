@@ -6,7 +6,7 @@ full-batch AdamW (betas 0.9/0.98, eps 1e-8, decoupled decay on E, W1, W2 only), 
 accuracy every 10 steps. Prints one JSON line per seed:
   {"threads", "seed", "steps_per_second", "steps_to_train_99", "steps_to_test_95", "seconds_to_test_95"}
 
-usage: python3 bench/torch_ref.py [--threads 1] [--seeds 3] [--steps 3000]
+usage: python3 bench/torch_ref.py [--threads 1] [--seeds 3] [--first-seed 0] [--steps 3000]
 """
 
 import argparse
@@ -73,9 +73,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=3000)
     args = ap.parse_args()
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         print(json.dumps(run(seed, args.threads, args.steps)), flush=True)
 
 
