@@ -16,38 +16,23 @@
 //      round)
 // (scripts/bench serves the page and runs this for you.)
 
-import { launch, openPage, readMetrics } from '../tests/e2e/run.mjs';
+import { launch } from '../tests/e2e/run.mjs';
+import { openPlayground, playToGrokking } from './page.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
 const MODES = { split: '', single: '&workers=1' };
 const modes = process.argv.length > 3 ? process.argv.slice(3) : ['split', 'single'];
 for (const mode of modes) if (!(mode in MODES)) throw new Error(`unknown mode ${mode}; use ${Object.keys(MODES)}`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function once(browser, mode, run) {
-  const opened = await openPage(browser, `?autoplay=0${MODES[mode]}#playground`);
-  const { page } = opened;
-  await page.setViewportSize({ width: 1280, height: Number(process.env.VIEW_H ?? 1600) });
-  await page.waitForSelector('#metrics[data-state="idle"], #metrics[data-state="paused"]', { timeout: 30_000 });
-  // Let the follower worker load before the clock starts (as it has on a page a reader
-  // has been looking at for a second).
-  await sleep(1000);
+  const { page } = await openPlayground(browser, MODES[mode]);
   await page.evaluate(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
     }).observe({ type: 'longtask', buffered: false });
   });
-  await page.click('#play');
-  const start = Date.now();
-  let m;
-  for (;;) {
-    m = await readMetrics(page);
-    if (m.testAcc >= 0.95) break;
-    if (m.state === 'diverged' || Date.now() - start > 300_000) throw new Error(`no grokking: ${JSON.stringify(m)}`);
-    await sleep(20);
-  }
-  const seconds = (Date.now() - start) / 1000;
+  const { seconds, metrics: m } = await playToGrokking(page);
   const longTasks = await page.evaluate(() => window.__longTasks);
   console.log(JSON.stringify({
     mode,

@@ -18,12 +18,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { launch, openPage, readMetrics } from '../tests/e2e/run.mjs';
+import { launch } from '../tests/e2e/run.mjs';
+import { openPlayground, playToGrokking } from './page.mjs';
 
 const runs = Number(process.argv[2] ?? 1);
 const query = process.argv[3] ?? '';
 const tracing = process.env.TRACE === '1';
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU seconds of every thread of every Chromium process, keyed by pid/tid. */
 function threadTimes() {
@@ -89,10 +89,7 @@ function mainThreadWork(trace) {
 const browser = await launch();
 try {
   for (let run = 0; run < runs; run++) {
-    const { page } = await openPage(browser, `?autoplay=0${query}#playground`);
-    await page.setViewportSize({ width: 1280, height: Number(process.env.VIEW_H ?? 1600) });
-    await page.waitForSelector('#metrics[data-state="idle"], #metrics[data-state="paused"]', { timeout: 30_000 });
-    await sleep(1000); // the follower loads, as on a page a reader has looked at
+    const { page } = await openPlayground(browser, query);
     const tracePath = path.join(await mkdtemp(path.join(tmpdir(), 'grok-trace-')), 'trace.json');
     if (tracing) {
       await browser.startTracing(page, {
@@ -101,16 +98,7 @@ try {
       });
     }
     const before = threadTimes();
-    await page.click('#play');
-    const start = Date.now();
-    let m;
-    for (;;) {
-      m = await readMetrics(page);
-      if (m.testAcc >= 0.95) break;
-      if (m.state === 'diverged' || Date.now() - start > 300_000) throw new Error(`no grokking: ${JSON.stringify(m)}`);
-      await sleep(20);
-    }
-    const seconds = (Date.now() - start) / 1000;
+    const { seconds, metrics: m } = await playToGrokking(page);
     const after = threadTimes();
     const byKind = new Map();
     for (const [key, { kind, seconds: t }] of after) {
