@@ -503,6 +503,9 @@ pub struct Trainer {
     diverged_at: Option<u64>,
     eval_every: Option<u64>,
     track_progress: bool,
+    /// Progress measures taken ahead of their step's update (see
+    /// [`Trainer::prepare_progress`]).
+    early_progress: Option<ProgressPoint>,
     /// Every pair in `Dataset::all_pairs` order, and which are training pairs (for the
     /// progress measures, which need the whole input grid).
     all_pairs: Vec<Pair>,
@@ -550,6 +553,7 @@ impl Trainer {
             diverged_at: None,
             eval_every: None,
             track_progress: false,
+            early_progress: None,
             all_pairs,
             is_train,
         })
@@ -685,13 +689,25 @@ impl Trainer {
                 .is_none_or(|p| p.step != self.step)
     }
 
-    /// Takes the hidden-progress measures of the current step now, if due (see
-    /// [`Trainer::progress_due`]); the update of this step will not take them again. A
-    /// leader of two workers calls this while its partner measures the test set, so the
-    /// two costly passes of such a step run side by side.
-    pub fn record_progress_if_due(&mut self) {
+    /// Takes the hidden-progress measures of the current step ahead of its update, if
+    /// due (see [`Trainer::progress_due`]). The update records them, unless the step
+    /// diverges — then, as with [`Trainer::step`], no point is recorded. A leader of two
+    /// workers calls this while its partner measures the test set, so the two costly
+    /// passes of such a step run side by side.
+    pub fn prepare_progress(&mut self) {
         if self.progress_due() {
-            let point = self.progress();
+            self.early_progress = Some(self.progress());
+        }
+    }
+
+    /// Records the hidden-progress measures of the current step if due: those taken
+    /// ahead by [`Trainer::prepare_progress`], or now.
+    fn record_progress_if_due(&mut self) {
+        if self.progress_due() {
+            let point = match self.early_progress.take() {
+                Some(point) if point.step == self.step => point,
+                _ => self.progress(),
+            };
             self.history.progress.push(point);
         }
     }
@@ -773,6 +789,7 @@ impl Trainer {
         test: Option<BatchStats>,
     ) -> Result<(), TrainError> {
         if !train.loss.is_finite() {
+            self.early_progress = None;
             self.diverged_at = Some(self.step);
             return Err(TrainError::Diverged { step: self.step });
         }

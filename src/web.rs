@@ -853,7 +853,7 @@ impl Session {
         link.atomic_store(LEAD_DONE, step as i32 + 1);
         let half = (test_share == TEST_HALF).then(|| self.trainer.evaluate_test_half(0));
         if progress {
-            self.trainer.record_progress_if_due();
+            self.trainer.prepare_progress();
         }
         if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
             return Err(JsError::new(

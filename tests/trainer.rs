@@ -51,12 +51,18 @@ fn split_step(lead: &mut Trainer, follow: &mut Trainer) -> Result<(), TrainError
     let (mut g0, mut g1) = (vec![0.0; n], vec![0.0; n]);
     let s0 = lead.shard_gradient(0, &mut g0);
     let s1 = follow.shard_gradient(1, &mut g1);
-    // On recorded steps each measures half of the test set too.
-    let test = lead.records_now().then(|| {
-        let mut test = lead.evaluate_test_half(0);
-        test.merge(follow.evaluate_test_half(1));
-        test
-    });
+    // On recorded steps each measures half of the test set too; on steps with progress
+    // measures the follower measures all of it while the leader takes the measures.
+    let test = if lead.progress_due() {
+        lead.prepare_progress();
+        Some(follow.evaluate_test())
+    } else {
+        lead.records_now().then(|| {
+            let mut test = lead.evaluate_test_half(0);
+            test.merge(follow.evaluate_test_half(1));
+            test
+        })
+    };
     let r1 = follow.step_with_shards(1, &g0, s0, None, false);
     let r0 = lead.step_with_shards(0, &g1, s1, test, true);
     assert_eq!(r0.is_ok(), r1.is_ok(), "both halves agree on divergence");
@@ -68,6 +74,9 @@ fn two_workers_exchanging_halves_match_one_trainer_bit_for_bit() {
     let mut one = Trainer::new(small()).unwrap();
     let mut lead = Trainer::new(small()).unwrap();
     let mut follow = Trainer::new(small()).unwrap();
+    // As on the page: the history has the progress measures (the leader's).
+    one.set_track_progress(true);
+    lead.set_track_progress(true);
     for step in 0..120 {
         if step == 60 {
             for t in [&mut one, &mut lead, &mut follow] {
@@ -79,6 +88,7 @@ fn two_workers_exchanging_halves_match_one_trainer_bit_for_bit() {
     }
     assert_eq!(one.params(), lead.params());
     assert_eq!(one.params(), follow.params());
+    assert!(one.history().progress.len() >= 10);
     assert_eq!(one.history(), lead.history());
     assert!(
         follow.history().points.is_empty(),
@@ -96,12 +106,13 @@ fn two_workers_exchanging_halves_match_one_trainer_bit_for_bit() {
 
 #[test]
 fn split_steps_diverge_together() {
-    let config = Config {
-        lr: 10.0,
-        ..small()
-    };
+    // lr 5 diverges at step 20, a step with progress measures.
+    let config = Config { lr: 5.0, ..small() };
+    let mut one = Trainer::new(config.clone()).unwrap();
     let mut lead = Trainer::new(config.clone()).unwrap();
     let mut follow = Trainer::new(config).unwrap();
+    one.set_track_progress(true);
+    lead.set_track_progress(true);
     let mut failed = None;
     for _ in 0..500 {
         if let Err(e) = split_step(&mut lead, &mut follow) {
@@ -110,10 +121,19 @@ fn split_steps_diverge_together() {
         }
     }
     let Some(TrainError::Diverged { step }) = failed else {
-        panic!("lr 10 should diverge within 500 steps");
+        panic!("lr 5 should diverge within 500 steps");
     };
+    assert!(
+        grokking::History::records_progress(step),
+        "diverged at step {step}, not a step with progress measures: pick another lr"
+    );
     assert_eq!(lead.diverged_at(), Some(step));
     assert_eq!(follow.diverged_at(), Some(step));
+    // The same history as one trainer: in particular no progress point is recorded at
+    // the step that diverged, even when the leader took its measures ahead.
+    while one.step().is_ok() {}
+    assert_eq!(one.diverged_at(), Some(step));
+    assert_eq!(one.history(), lead.history());
 }
 
 #[test]
