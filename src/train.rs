@@ -677,16 +677,10 @@ impl Trainer {
         self.records(self.step)
     }
 
-    /// Whether hidden-progress measures are due at the current step (tracked, on the
-    /// [`History::records_progress`] schedule, and not yet taken).
+    /// Whether hidden-progress measures are due at the current step (tracked, and on the
+    /// [`History::records_progress`] schedule).
     pub fn progress_due(&self) -> bool {
-        self.track_progress
-            && History::records_progress(self.step)
-            && self
-                .history
-                .progress
-                .last()
-                .is_none_or(|p| p.step != self.step)
+        self.track_progress && History::records_progress(self.step)
     }
 
     /// Takes the hidden-progress measures of the current step ahead of its update, if

@@ -852,9 +852,7 @@ impl Session {
         link.write_stats(0, step, stats);
         link.atomic_store(LEAD_DONE, step as i32 + 1);
         let half = (test_share == TEST_HALF).then(|| self.trainer.evaluate_test_half(0));
-        if progress {
-            self.trainer.prepare_progress();
-        }
+        self.trainer.prepare_progress();
         if !link.wait_for(FOLLOW_DONE, step as i32 + 1) {
             return Err(JsError::new(
                 "the second training worker stopped responding",
@@ -948,16 +946,13 @@ impl Session {
             let stats = self.trainer.shard_gradient(1, &mut scratch);
             link.slot(1, step).copy_from(&scratch);
             link.write_stats(1, step, stats);
-            match link.atomic_load(RECORD) {
-                TEST_HALF => {
-                    let test = self.trainer.evaluate_test_half(1);
-                    link.write_stats(2, step, test);
-                }
-                TEST_WHOLE => {
-                    let test = self.trainer.evaluate_test();
-                    link.write_stats(2, step, test);
-                }
-                _ => {}
+            let test = match link.atomic_load(RECORD) {
+                TEST_HALF => Some(self.trainer.evaluate_test_half(1)),
+                TEST_WHOLE => Some(self.trainer.evaluate_test()),
+                _ => None,
+            };
+            if let Some(test) = test {
+                link.write_stats(2, step, test);
             }
             link.atomic_store(FOLLOW_DONE, step as i32 + 1);
             if !link.wait_for(LEAD_DONE, step as i32 + 1) {
