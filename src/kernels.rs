@@ -187,8 +187,10 @@ struct Raw {
 /// every pair of the batch) runs in slices of this many, adding each slice's product to
 /// C: a slice of A and B (≈ 250 KB) then stays in L2 while every tile of C reads it,
 /// instead of every tile streaming both whole operands from further away. Fixed, so the
-/// summation order depends only on the shapes.
-const KC: usize = 256;
+/// summation order depends only on the shapes. A caller that adds products of at most
+/// this many rows to C one after another ([`Init::Add`]), in slices that start at
+/// multiples of it, gets the same bits as one long product.
+pub const KC: usize = 256;
 
 /// The product in slices of at most [`KC`] along k (see there).
 #[inline(always)]
