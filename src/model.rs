@@ -310,19 +310,24 @@ fn fold_first_layer(params: &Params, ws: &mut Workspace) {
     }
 }
 
-/// Hidden activations and logits for `pairs` (at most `ws.rows()`), into the workspace.
-/// Expects the folded tables to be current.
-fn forward_folded(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
-    let n = pairs.len();
+/// W2ᵀ and b2 copied into padded rows for the read-out's kernel (small: p × H), once
+/// per pass over a batch.
+fn prepare_readout(params: &Params, ws: &mut Workspace) {
+    let p = params.b2.len();
+    ws.w2t.slice_mut(s![.., ..p]).assign(&params.w2.t());
+    ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
+}
+
+/// Hidden activations and logits for `pairs` (at most `ws.rows()`, in practice a block of
+/// [`kernels::KC`]), into the workspace's first rows. Expects the folded tables and the
+/// read-out's copies ([`prepare_readout`]) to be current.
+fn forward_block(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
     let Shape { p, hidden, .. } = params.shape();
     let b1 = params.b1.as_slice().expect("contiguous");
     hidden_layer(ws.h.view_mut(), ws.ta.view(), ws.tb.view(), b1, pairs);
-    // logits = H W2ᵀ + b2, with W2ᵀ and b2 copied into padded rows (small: p × H).
-    ws.w2t.slice_mut(s![.., ..p]).assign(&params.w2.t());
-    ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
     let (hp, pp) = (ws.h.ncols(), ws.logits.ncols());
     Gemm {
-        m: n,
+        m: pairs.len(),
         n: p,
         k: hidden,
         a: flat(&ws.h),
@@ -430,7 +435,7 @@ fn relu_scatter_generic(
 #[inline(always)]
 pub fn exp_nonpos(x: f32) -> f32 {
     // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
-    // Clamp by compare-and-select (see the ReLU in `forward_folded`); NaN passes through.
+    // Clamp by compare-and-select (see the ReLU in `hidden_layer`); NaN passes through.
     let x = if x < -87.0 { -87.0 } else { x };
     // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
     // target (`f32::round` is a libm call on baseline x86-64 and wasm).
@@ -568,17 +573,23 @@ fn cross_entropy_rows_generic(
 /// chunks).
 pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
     fold_first_layer(params, ws);
+    prepare_readout(params, ws);
+    let p = params.b2.len();
     let mut total = BatchStats::default();
     for chunk in pairs.chunks(ws.rows) {
-        forward_folded(params, chunk, ws);
-        let p = params.b2.len();
+        // In blocks, as in `loss_and_grad` (the same rows, the loss summed in the same
+        // order, so the blocks change nothing but where the matrices are).
         let mut loss = 0.0;
-        let correct = cross_entropy_rows(
-            ws.logits.slice_mut(s![..chunk.len(), ..p]),
-            chunk,
-            None,
-            &mut loss,
-        );
+        let mut correct = 0;
+        for block in chunk.chunks(kernels::KC) {
+            forward_block(params, block, ws);
+            correct += cross_entropy_rows(
+                ws.logits.slice_mut(s![..block.len(), ..p]),
+                block,
+                None,
+                &mut loss,
+            );
+        }
         total.merge(BatchStats {
             loss: loss / chunk.len() as f64,
             correct,
@@ -591,12 +602,15 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
 /// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
 pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
     fold_first_layer(params, ws);
-    let mut out = Array2::zeros((pairs.len(), params.b2.len()));
-    for (i, chunk) in pairs.chunks(ws.rows).enumerate() {
-        forward_folded(params, chunk, ws);
-        let start = i * ws.rows;
-        out.slice_mut(s![start..start + chunk.len(), ..])
-            .assign(&ws.logits.slice(s![..chunk.len(), ..params.b2.len()]));
+    prepare_readout(params, ws);
+    let p = params.b2.len();
+    let mut out = Array2::zeros((pairs.len(), p));
+    let rows = kernels::KC.min(ws.rows);
+    for (i, block) in pairs.chunks(rows).enumerate() {
+        forward_block(params, block, ws);
+        let start = i * rows;
+        out.slice_mut(s![start..start + block.len(), ..])
+            .assign(&ws.logits.slice(s![..block.len(), ..p]));
     }
     out
 }
@@ -629,13 +643,11 @@ pub fn loss_and_grad(
     fold_first_layer(params, ws);
     let Shape { p, hidden, .. } = params.shape();
     let (pp, hp) = (ws.logits.ncols(), ws.h.ncols());
-    // W2ᵀ and b2 in padded rows for the read-out, and W2 in padded rows for dH.
-    ws.w2t.slice_mut(s![.., ..p]).assign(&params.w2.t());
-    ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
+    prepare_readout(params, ws);
+    // W2 in padded rows for dH.
     if hp != hidden {
         ws.w2p.slice_mut(s![.., ..hidden]).assign(&params.w2);
     }
-    let b1 = params.b1.as_slice().expect("contiguous");
     ws.dta.fill(0.0);
     ws.dtb.fill(0.0);
     grads.b2.fill(0.0);
@@ -643,21 +655,7 @@ pub fn loss_and_grad(
     let mut correct = 0;
     for (index, block) in pairs.chunks(kernels::KC).enumerate() {
         let rows = block.len();
-        hidden_layer(ws.h.view_mut(), ws.ta.view(), ws.tb.view(), b1, block);
-        Gemm {
-            m: rows,
-            n: p,
-            k: hidden,
-            a: flat(&ws.h),
-            a_rs: hp,
-            a_cs: 1,
-            b: flat(&ws.w2t),
-            b_rs: pp,
-            c: flat_mut(&mut ws.logits),
-            ldc: pp,
-            init: Init::Bias(&ws.b2),
-        }
-        .run();
+        forward_block(params, block, ws);
 
         // d(mean loss)/d(logits), in place.
         correct += cross_entropy_rows(
