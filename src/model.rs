@@ -223,16 +223,18 @@ impl BatchStats {
 /// are never part of a result.
 #[derive(Clone, Debug)]
 pub struct Workspace {
+    /// The largest batch: what [`evaluate`] chunks by and [`loss_and_grad`] accepts.
     rows: usize,
     /// Ta = E W1aᵀ, p × H.
     ta: Array2<f32>,
     /// Tb = E W1bᵀ, p × H.
     tb: Array2<f32>,
-    /// Hidden activations after ReLU, rows × pad(H).
+    /// Hidden activations after ReLU, block × pad(H), where block = min(rows,
+    /// [`kernels::KC`]): passes go through their pairs a block at a time.
     h: Array2<f32>,
-    /// Logits, turned in place into d(loss)/d(logits); rows × pad(p).
+    /// Logits, turned in place into d(loss)/d(logits); block × pad(p).
     logits: Array2<f32>,
-    /// d(loss)/dh, rows × pad(H).
+    /// d(loss)/dh, block × pad(H).
     dh: Array2<f32>,
     /// W2ᵀ, H × pad(p) (zero padding): the read-out's B operand, refreshed every pass.
     w2t: Array2<f32>,
@@ -257,14 +259,15 @@ impl Workspace {
     pub fn new(shape: Shape, rows: usize) -> Self {
         let Shape { p, d, hidden } = shape;
         let rows = rows.max(1);
+        let block = rows.min(kernels::KC);
         let (pp, hp) = (kernels::pad(p), kernels::pad(hidden));
         Workspace {
             rows,
             ta: Array2::zeros((p, hidden)),
             tb: Array2::zeros((p, hidden)),
-            h: Array2::zeros((rows, hp)),
-            logits: Array2::zeros((rows, pp)),
-            dh: Array2::zeros((rows, hp)),
+            h: Array2::zeros((block, hp)),
+            logits: Array2::zeros((block, pp)),
+            dh: Array2::zeros((block, hp)),
             w2t: Array2::zeros((hidden, pp)),
             b2: vec![0.0; pp],
             w2p: if hp == hidden {
@@ -318,10 +321,11 @@ fn prepare_readout(params: &Params, ws: &mut Workspace) {
     ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
 }
 
-/// Hidden activations and logits for `pairs` (at most `ws.rows()`, in practice a block of
-/// [`kernels::KC`]), into the workspace's first rows. Expects the folded tables and the
+/// Hidden activations and logits for `pairs` (one block: at most [`kernels::KC`] and
+/// `ws.rows()`), into the workspace's first rows. Expects the folded tables and the
 /// read-out's copies ([`prepare_readout`]) to be current.
 fn forward_block(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
+    assert!(pairs.len() <= ws.h.nrows(), "more pairs than a block");
     let Shape { p, hidden, .. } = params.shape();
     let b1 = params.b1.as_slice().expect("contiguous");
     hidden_layer(ws.h.view_mut(), ws.ta.view(), ws.tb.view(), b1, pairs);
@@ -605,7 +609,7 @@ pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32
     prepare_readout(params, ws);
     let p = params.b2.len();
     let mut out = Array2::zeros((pairs.len(), p));
-    let rows = kernels::KC.min(ws.rows);
+    let rows = ws.h.nrows();
     for (i, block) in pairs.chunks(rows).enumerate() {
         forward_block(params, block, ws);
         let start = i * rows;
