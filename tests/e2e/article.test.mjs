@@ -298,7 +298,8 @@ test('presenter mode with controls hidden; reduced motion means no autoplay', { 
 test('"Stop when grokked" pauses the run at the jump', { timeout: 90_000 }, async () => {
   const opened = await open('?p=23&frac=0.9&stop=1#playground');
   const { page } = opened;
-  assert.ok(await page.isChecked('#stop-grokked'));
+  // The page reads its query once the wasm module has loaded, which can be after 'load'.
+  await page.waitForFunction(() => document.querySelector('#stop-grokked').checked, null, { timeout: 20_000 });
   const m = await waitForMetric(page, (x) => x.state === 'paused', 80_000);
   assert.notEqual(m.grokkedAt, '', 'it grokked');
   // The worker stops right after the step at which test accuracy was measured ≥ 95%.
