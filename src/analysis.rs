@@ -10,7 +10,7 @@
 //! vector over the tokens is normalised to unit length (1/√p for the constant).
 
 use crate::task::{Op, Pair};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
 
@@ -50,7 +50,7 @@ pub fn fourier_pair(p: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Σ_a coef[a] · E_a: a d-vector.
-fn combine(embed: &Array2<f32>, coef: &[f64]) -> Vec<f64> {
+fn combine(embed: &ArrayView2<f32>, coef: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; embed.ncols()];
     for (row, &c) in embed.rows().into_iter().zip(coef) {
         for (o, &e) in out.iter_mut().zip(row.iter()) {
@@ -66,7 +66,8 @@ fn sq_norm(v: &[f64]) -> f64 {
 
 /// The Fourier spectrum of an embedding (rows are tokens 0..p), its key frequencies and
 /// their concentration.
-pub fn spectrum(embed: &Array2<f32>) -> Spectrum {
+pub fn spectrum<'a>(embed: impl Into<ArrayView2<'a, f32>>) -> Spectrum {
+    let embed = &embed.into();
     let p = embed.nrows();
     let energy: Vec<f64> = (0..=p / 2)
         .map(|k| {
@@ -138,7 +139,8 @@ pub fn gini(values: &[f64]) -> f64 {
 /// (⟨E_a, C_k⟩/‖C_k‖, ⟨E_a, S_k⟩/‖S_k‖) with C_k = Σ_a cos(2πka/p) E_a and
 /// S_k = Σ_a sin(2πka/p) E_a. After grokking the points form a ring, token a at angle
 /// ≈ 2πka/p (up to a rotation and reflection); before, a shapeless cloud.
-pub fn circle(embed: &Array2<f32>, k: usize) -> Vec<[f64; 2]> {
+pub fn circle<'a>(embed: impl Into<ArrayView2<'a, f32>>, k: usize) -> Vec<[f64; 2]> {
+    let embed = &embed.into();
     // C_k and S_k up to scale: the axes are normalised below, so the unit-length basis
     // vectors give the same directions.
     let (cos, sin) = fourier_pair(embed.nrows(), k);

@@ -19,10 +19,15 @@
 //! - `web` (wasm32 only): the wasm-bindgen surface the page and its training worker call.
 
 pub mod analysis;
+pub mod config;
+pub mod engine;
+pub mod history;
 pub mod kernels;
 pub mod model;
 pub mod optim;
+pub mod params;
 pub mod plots;
+pub mod prose;
 pub mod rng;
 pub mod sweep;
 pub mod task;
@@ -30,5 +35,7 @@ pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use config::{Config, ConfigError};
+pub use history::{History, Metrics, Point};
 pub use task::Op;
-pub use train::{Config, ConfigError, History, Metrics, Point, TrainError, Trainer};
+pub use train::{TrainError, Trainer};

@@ -3,7 +3,8 @@
 //! embedding frames for the scrubber, the screen-reader summaries, the JSON export.
 
 use grokking::analysis::{self, frame_cap, frame_summary, percent, thin_index, Frames};
-use grokking::train::{comparison_summary, history_json, Point, RunOutline};
+use grokking::prose::{comparison_summary, RunOutline};
+use grokking::train::{history_json, Point};
 use grokking::{Config, Trainer};
 use ndarray::Array2;
 
@@ -103,7 +104,7 @@ fn frames_of_a_real_run_give_keys_circles_and_summaries() {
         trainer.run(10).unwrap();
         frames.push(
             trainer.step_count(),
-            trainer.params().embed.clone(),
+            trainer.embedding().to_owned(),
             Some(trainer.spectrum()),
         );
     }
@@ -113,7 +114,7 @@ fn frames_of_a_real_run_give_keys_circles_and_summaries() {
     assert_eq!(frames.final_keys(), trainer.spectrum().keys);
     // A spectrum not given is computed.
     let mut other = Frames::default();
-    other.push(1, trainer.params().embed.clone(), None);
+    other.push(1, trainer.embedding().to_owned(), None);
     assert_eq!(other.last().unwrap().spectrum, trainer.spectrum());
     // Circles of any frequency at any frame.
     let c = analysis::circle(&frames.get(3).unwrap().embedding, 5);

@@ -143,6 +143,7 @@ fn synthetic_history() -> History {
             step: 2000,
             lr: 0.01,
             wd: 0.3,
+            shrink: None,
         }],
         ..History::default()
     }
@@ -418,6 +419,7 @@ fn many_events_keep_their_lines_but_not_all_labels() {
             step: i * 25,
             lr: 0.01,
             wd: 0.01 * i as f64,
+            shrink: None,
         })
         .collect();
     let runs = [RunCurves::from_history("run", &h)];
@@ -558,7 +560,7 @@ fn real_run_renders_every_figure() {
         );
     }
 
-    let embed = trainer.params().embed.clone();
+    let embed = trainer.embedding().to_owned();
     let spectrum = analysis::spectrum(&embed);
     let k = spectrum.keys[0];
     let coords = analysis::circle(&embed, k);

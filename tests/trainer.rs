@@ -49,6 +49,8 @@ fn two_threads_give_the_same_bits_as_one() {
 fn split_step(lead: &mut Trainer, follow: &mut Trainer) -> Result<(), TrainError> {
     let n = lead.param_count();
     let (mut g0, mut g1) = (vec![0.0; n], vec![0.0; n]);
+    lead.begin_split_step();
+    follow.begin_split_step();
     let s0 = lead.shard_gradient(0, &mut g0);
     let s1 = follow.shard_gradient(1, &mut g1);
     // On recorded steps each measures half of the test set too; on steps with progress
@@ -58,13 +60,14 @@ fn split_step(lead: &mut Trainer, follow: &mut Trainer) -> Result<(), TrainError
         Some(follow.evaluate_test())
     } else {
         lead.records_now().then(|| {
-            let mut test = lead.evaluate_test_half(0);
-            test.merge(follow.evaluate_test_half(1));
+            let mut test = lead.evaluate_test_part(0);
+            test.merge(follow.evaluate_test_part(1));
             test
         })
     };
-    let r1 = follow.step_with_shards(1, &g0, s0, None, false);
-    let r0 = lead.step_with_shards(0, &g1, s1, test, true);
+    let grads = [&g0[..], &g1[..]];
+    let r1 = follow.step_with_shards(&grads, &[s0, s1], None, false);
+    let r0 = lead.step_with_shards(&grads, &[s0, s1], test, true);
     assert_eq!(r0.is_ok(), r1.is_ok(), "both halves agree on divergence");
     r0
 }

@@ -15,37 +15,17 @@
 //! Everything here is plain f32 arithmetic on buffers that live in a [`Workspace`], so a
 //! training step allocates nothing.
 
+use crate::kernels::with_avx2;
 use crate::kernels::{self, Gemm, Init};
+use crate::model::loss::cross_entropy_rows;
+use crate::model::BatchStats;
+use crate::params::{Layout, Params};
 use crate::rng::Rng;
 use crate::task::Pair;
-use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
+use std::sync::Arc;
 
-/// Defines `fn $name(args) -> R` as a call of `$generic(args)` (an `#[inline(always)]`
-/// function), through a copy compiled for AVX2 and FMA when the CPU has them (x86-64,
-/// detected at run time; a baseline x86-64 build otherwise vectorises 4 wide with SSE2).
-/// The loops then run 8 wide; the operations and their order stay the same (Rust never
-/// fuses a multiply and an add on its own), so the results are the same bits.
-macro_rules! with_avx2 {
-    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $generic:ident;) => {
-        $(#[$meta])*
-        fn $name($($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
-                    $generic($($arg),*)
-                }
-                if kernels::has_avx2_fma() {
-                    // SAFETY: the CPU has the features `avx2` was compiled for.
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            $generic($($arg),*)
-        }
-    };
-}
-
-/// The sizes that fix the parameter shapes.
+/// The sizes that fix the MLP's parameter shapes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
     /// Vocabulary and number of classes: the modulus p.
@@ -56,163 +36,123 @@ pub struct Shape {
     pub hidden: usize,
 }
 
-/// All trainable parameters (also used, with the same shapes, for gradients and the
-/// optimiser's moment estimates). Matrices follow PyTorch's `Linear` layout: out × in.
+/// The MLP of DESIGN.md: its shape and the layout of its parameters.
+///
+/// Blocks, in this order (PyTorch's `Linear` layout, out × in): `embed` E (p × d), `w1`
+/// (H × 2d: columns 0..d see E_a, d..2d see E_b), `b1` (H), `w2` (p × H), `b2` (p).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Params {
-    /// Embedding E, p × d, shared by both operands.
-    pub embed: Array2<f32>,
-    /// First layer W1, H × 2d: columns 0..d see E_a, columns d..2d see E_b.
-    pub w1: Array2<f32>,
-    /// First-layer bias b1, H.
-    pub b1: Array1<f32>,
-    /// Read-out W2, p × H.
-    pub w2: Array2<f32>,
-    /// Read-out bias b2, p.
-    pub b2: Array1<f32>,
+pub struct Mlp {
+    shape: Shape,
+    layout: Arc<Layout>,
 }
 
-/// One parameter block, as the optimiser sees it.
-pub struct BlockMut<'a> {
-    /// Block name (`embed`, `w1`, `b1`, `w2`, `b2`).
-    pub name: &'static str,
-    /// The values, flattened row-major.
-    pub values: &'a mut [f32],
-    /// Whether decoupled weight decay applies (matrices yes, biases no).
-    pub decay: bool,
-}
-
-impl Params {
-    /// All-zero parameters of `shape`.
-    pub fn zeros(shape: Shape) -> Self {
+impl Mlp {
+    /// The MLP of `shape`.
+    pub fn new(shape: Shape) -> Mlp {
         let Shape { p, d, hidden } = shape;
-        Params {
-            embed: Array2::zeros((p, d)),
-            w1: Array2::zeros((hidden, 2 * d)),
-            b1: Array1::zeros(hidden),
-            w2: Array2::zeros((p, hidden)),
-            b2: Array1::zeros(p),
+        Mlp {
+            shape,
+            layout: Layout::new(&[
+                ("embed", p, d, true),
+                ("w1", hidden, 2 * d, true),
+                ("b1", 1, hidden, false),
+                ("w2", p, hidden, true),
+                ("b2", 1, p, false),
+            ]),
         }
     }
 
-    /// The default initialisation: E ~ N(0, 1), W ~ N(0, 1/fan_in), biases 0.
-    pub fn init(shape: Shape, seed: u32) -> Self {
+    /// The shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// The parameter layout.
+    pub fn layout(&self) -> &Arc<Layout> {
+        &self.layout
+    }
+
+    /// The default initialisation, times `scale` on the matrices: E ~ N(0, scale²),
+    /// W ~ N(0, scale²/fan_in), biases 0. Draws E, then W1, then W2 from the seed's
+    /// initialisation stream.
+    pub fn init(&self, seed: u32, scale: f64) -> Params {
         let mut rng = Rng::new(seed as u64, 2);
-        let mut params = Params::zeros(shape);
-        let mut fill = |a: &mut Array2<f32>, std: f64| {
-            a.iter_mut().for_each(|w| *w = (rng.normal() * std) as f32);
-        };
-        fill(&mut params.embed, 1.0);
-        fill(&mut params.w1, (1.0 / (2 * shape.d) as f64).sqrt());
-        fill(&mut params.w2, (1.0 / shape.hidden as f64).sqrt());
+        let mut params = Params::zeros(&self.layout);
+        let Shape { d, hidden, .. } = self.shape;
+        for (name, std) in [
+            ("embed", 1.0),
+            ("w1", (1.0 / (2 * d) as f64).sqrt()),
+            ("w2", (1.0 / hidden as f64).sqrt()),
+        ] {
+            let std = std * scale;
+            params
+                .matrix_mut(name)
+                .iter_mut()
+                .for_each(|w| *w = (rng.normal() * std) as f32);
+        }
         params
     }
 
-    /// The shape these parameters have.
-    pub fn shape(&self) -> Shape {
+    /// A workspace for batches of at most `rows` pairs.
+    pub fn workspace(&self, rows: usize) -> Workspace {
+        Workspace::new(self.shape, rows)
+    }
+
+    /// The token embedding E (p × d).
+    pub fn embedding<'a>(&self, params: &'a Params) -> ArrayView2<'a, f32> {
+        params.matrix("embed")
+    }
+}
+
+/// The parameter blocks as views (what the passes below read).
+struct View<'a> {
+    embed: ArrayView2<'a, f32>,
+    w1: ArrayView2<'a, f32>,
+    b1: ArrayView1<'a, f32>,
+    w2: ArrayView2<'a, f32>,
+    b2: ArrayView1<'a, f32>,
+}
+
+impl<'a> View<'a> {
+    fn of(params: &'a Params) -> View<'a> {
+        View {
+            embed: params.matrix("embed"),
+            w1: params.matrix("w1"),
+            b1: params.vector("b1"),
+            w2: params.matrix("w2"),
+            b2: params.vector("b2"),
+        }
+    }
+
+    fn shape(&self) -> Shape {
         Shape {
             p: self.embed.nrows(),
             d: self.embed.ncols(),
             hidden: self.b1.len(),
         }
     }
-
-    /// The five blocks in a fixed order, mutable, with their decay flags.
-    pub fn blocks_mut(&mut self) -> [BlockMut<'_>; 5] {
-        fn flat<D: ndarray::Dimension>(a: &mut ndarray::Array<f32, D>) -> &mut [f32] {
-            a.as_slice_mut().expect("parameters are contiguous")
-        }
-        [
-            BlockMut {
-                name: "embed",
-                values: flat(&mut self.embed),
-                decay: true,
-            },
-            BlockMut {
-                name: "w1",
-                values: flat(&mut self.w1),
-                decay: true,
-            },
-            BlockMut {
-                name: "b1",
-                values: flat(&mut self.b1),
-                decay: false,
-            },
-            BlockMut {
-                name: "w2",
-                values: flat(&mut self.w2),
-                decay: true,
-            },
-            BlockMut {
-                name: "b2",
-                values: flat(&mut self.b2),
-                decay: false,
-            },
-        ]
-    }
-
-    /// Euclidean norm of all parameters together, accumulated in f64.
-    pub fn norm(&self) -> f64 {
-        let sq =
-            |xs: &mut dyn Iterator<Item = &f32>| xs.map(|&x| (x as f64) * (x as f64)).sum::<f64>();
-        (sq(&mut self.embed.iter())
-            + sq(&mut self.w1.iter())
-            + sq(&mut self.b1.iter())
-            + sq(&mut self.w2.iter())
-            + sq(&mut self.b2.iter()))
-        .sqrt()
-    }
-
-    /// Adds `other` element-wise (combining the gradients of two shards of a batch).
-    pub fn add_assign(&mut self, other: &Params) {
-        self.embed += &other.embed;
-        self.w1 += &other.w1;
-        self.b1 += &other.b1;
-        self.w2 += &other.w2;
-        self.b2 += &other.b2;
-    }
-
-    /// Number of scalar parameters.
-    pub fn len(&self) -> usize {
-        self.embed.len() + self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
-    }
-
-    /// True only for a model with no parameters (never for a valid shape).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
-/// Loss and accuracy over a batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct BatchStats {
-    /// Mean cross-entropy (natural log), accumulated in f64.
-    pub loss: f64,
-    /// Number of pairs whose arg-max logit is the label.
-    pub correct: usize,
-    /// Number of pairs.
-    pub count: usize,
+/// The gradient's blocks as mutable views (what the backward pass writes).
+struct GradMut<'a> {
+    embed: &'a mut [f32],
+    w1: &'a mut [f32],
+    b1: ArrayViewMut1<'a, f32>,
+    w2: &'a mut [f32],
+    b2: ArrayViewMut1<'a, f32>,
 }
 
-impl BatchStats {
-    /// Fraction correct, 0 for an empty batch.
-    pub fn accuracy(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.correct as f64 / self.count as f64
+impl<'a> GradMut<'a> {
+    fn of(grads: &'a mut Params) -> GradMut<'a> {
+        let mut blocks = grads.blocks_mut().into_iter().map(|b| b.values);
+        let mut next = || blocks.next().expect("five MLP blocks");
+        GradMut {
+            embed: next(),
+            w1: next(),
+            b1: ArrayViewMut1::from(next()),
+            w2: next(),
+            b2: ArrayViewMut1::from(next()),
         }
-    }
-
-    /// Combines the stats of two disjoint batches (loss as the count-weighted mean).
-    pub fn merge(&mut self, other: BatchStats) {
-        let n = self.count + other.count;
-        if n > 0 {
-            self.loss =
-                (self.loss * self.count as f64 + other.loss * other.count as f64) / n as f64;
-        }
-        self.correct += other.correct;
-        self.count = n;
     }
 }
 
@@ -290,7 +230,7 @@ impl Workspace {
 }
 
 /// Build the folded first-layer tables Ta = E W1aᵀ and Tb = E W1bᵀ.
-fn fold_first_layer(params: &Params, ws: &mut Workspace) {
+fn fold_first_layer(params: &View, ws: &mut Workspace) {
     let Shape { p, d, hidden } = params.shape();
     ws.w1t.slice_mut(s![.., ..hidden]).assign(&params.w1.t());
     let hp = ws.w1t.ncols();
@@ -315,7 +255,7 @@ fn fold_first_layer(params: &Params, ws: &mut Workspace) {
 
 /// W2ᵀ and b2 copied into padded rows for the read-out's kernel (small: p × H), once
 /// per pass over a batch.
-fn prepare_readout(params: &Params, ws: &mut Workspace) {
+fn prepare_readout(params: &View, ws: &mut Workspace) {
     let p = params.b2.len();
     ws.w2t.slice_mut(s![.., ..p]).assign(&params.w2.t());
     ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
@@ -324,7 +264,7 @@ fn prepare_readout(params: &Params, ws: &mut Workspace) {
 /// Hidden activations and logits for `pairs` (one block: at most [`kernels::KC`] and
 /// `ws.rows()`), into the workspace's first rows. Expects the folded tables and the
 /// read-out's copies ([`prepare_readout`]) to be current.
-fn forward_block(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
+fn forward_block(params: &View, pairs: &[Pair], ws: &mut Workspace) {
     assert!(pairs.len() <= ws.h.nrows(), "more pairs than a block");
     let Shape { p, hidden, .. } = params.shape();
     let b1 = params.b1.as_slice().expect("contiguous");
@@ -434,148 +374,10 @@ fn relu_scatter_generic(
     }
 }
 
-/// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
-/// vectorise (libm's `expf` is a function call per element and dominated the profile).
-#[inline(always)]
-pub fn exp_nonpos(x: f32) -> f32 {
-    // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
-    // Clamp by compare-and-select (see the ReLU in `hidden_layer`); NaN passes through.
-    let x = if x < -87.0 { -87.0 } else { x };
-    // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
-    // target (`f32::round` is a libm call on baseline x86-64 and wasm).
-    const SHIFT: f32 = 12_582_912.0;
-    let t = x * std::f32::consts::LOG2_E + SHIFT;
-    let n = t - SHIFT;
-    // n is also the difference of the bit patterns of t and SHIFT (t lies in [2²³, 2²⁴),
-    // where floats are consecutive integers): an integer op, unlike the saturating
-    // `n as i32`, which compiles to scalar compares and blocks vectorisation.
-    let n_int = (t.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
-    // r = x − n·ln 2, with ln 2 split in two so the product is exact enough.
-    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
-    // Polynomial for exp on [-ln2/2, ln2/2] (the Cephes expf coefficients).
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
-    let e = p * r * r + r + 1.0;
-    // Scale by 2^n through the exponent bits; n ≥ -126 because x ≥ -87.
-    e * f32::from_bits(((n_int + 127) as u32) << 23)
-}
-
-/// Maximum of a slice and the first index where it occurs, computed in eight
-/// independent lanes so the loop vectorises (a plain scan is a serial chain of compares).
-#[inline(always)]
-fn lane_argmax(xs: &[f32]) -> (f32, usize) {
-    let mut best = [f32::NEG_INFINITY; 8];
-    let mut at = [0u32; 8];
-    let chunks = xs.chunks_exact(8);
-    let tail_start = xs.len() - chunks.remainder().len();
-    for (c, chunk) in chunks.enumerate() {
-        for lane in 0..8 {
-            let x = chunk[lane];
-            let better = x > best[lane];
-            best[lane] = if better { x } else { best[lane] };
-            at[lane] = if better {
-                (c * 8 + lane) as u32
-            } else {
-                at[lane]
-            };
-        }
-    }
-    // Combine lanes (and the tail), preferring the smaller index on ties so the result
-    // is the first maximum, as a serial scan would give.
-    let (mut max, mut arg) = (f32::NEG_INFINITY, usize::MAX);
-    let candidates = best.iter().zip(at.iter().map(|&i| i as usize));
-    let tail = xs[tail_start..].iter().zip(tail_start..);
-    for (&x, i) in candidates.chain(tail) {
-        if x > max || (x == max && i < arg) {
-            max = x;
-            arg = i;
-        }
-    }
-    (max, if arg == usize::MAX { 0 } else { arg })
-}
-
-/// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
-/// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
-/// precision).
-#[inline(always)]
-fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let mut chunks = xs.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        for (a, x) in acc.iter_mut().zip(chunk.iter_mut()) {
-            *x = exp_nonpos(*x - shift);
-            *a += *x;
-        }
-    }
-    let mut tail = 0.0;
-    for x in chunks.into_remainder() {
-        *x = exp_nonpos(*x - shift);
-        tail += *x;
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-with_avx2! {
-    /// Softmax cross-entropy over the rows of `logits` (one per pair). Adds the rows'
-    /// losses to `loss` (f64, one after another, so a batch taken in blocks sums them in
-    /// the same order as at once) and returns the number correct; if `grad_scale` is
-    /// given, overwrites each row with grad_scale · (softmax − onehot).
-    ///
-    /// Stability: logits are shifted by their row maximum before exponentiating, so the
-    /// arg-max term is exactly 1 and the row sum is 1 + s, with s the sum of the other
-    /// (small) terms, kept separately. The loss is then ln_1p(s) + (max − z_y) in f64 and a
-    /// confident label's gradient is −s/(1 + s) instead of e_y/sum − 1, which rounds to 0 in
-    /// f32 once s < 6e-8. This keeps the loss curve smooth (no spikes) down to 1e-7 and below
-    /// — the failure DESIGN.md warns about with f32 log-softmax.
-    fn cross_entropy_rows(
-        logits: ArrayViewMut2<f32>,
-        pairs: &[Pair],
-        grad_scale: Option<f32>,
-        loss: &mut f64
-    ) -> usize = cross_entropy_rows_generic;
-}
-
-#[inline(always)]
-fn cross_entropy_rows_generic(
-    mut logits: ArrayViewMut2<f32>,
-    pairs: &[Pair],
-    grad_scale: Option<f32>,
-    loss: &mut f64,
-) -> usize {
-    let mut correct = 0usize;
-    for (pair, mut row) in pairs.iter().zip(logits.rows_mut()) {
-        let row = row.as_slice_mut().expect("contiguous");
-        let y = pair.label as usize;
-        // The prediction is the first maximum (ties go to the smaller class).
-        let (max, arg) = lane_argmax(row);
-        correct += usize::from(arg == y);
-        let zy = row[y];
-        // Leave the maximum out of the sum (its term is exactly 1): exp_nonpos clamps at
-        // e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
-        row[arg] = f32::NEG_INFINITY;
-        let others = exp_shifted_sum(row, max);
-        row[arg] = 1.0;
-        *loss += (others as f64).ln_1p() + (max - zy) as f64;
-        if let Some(scale) = grad_scale {
-            let inv = scale / (1.0 + others);
-            row.iter_mut().for_each(|e| *e *= inv);
-            row[y] = if y == arg {
-                -others * inv
-            } else {
-                row[y] - scale
-            };
-        }
-    }
-    correct
-}
-
 /// Loss and accuracy of `params` on `pairs` (any number: evaluated in workspace-sized
 /// chunks).
 pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
+    let params = &View::of(params);
     fold_first_layer(params, ws);
     prepare_readout(params, ws);
     let p = params.b2.len();
@@ -605,6 +407,7 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
 
 /// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
 pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
+    let params = &View::of(params);
     fold_first_layer(params, ws);
     prepare_readout(params, ws);
     let p = params.b2.len();
@@ -638,6 +441,8 @@ pub fn loss_and_grad(
     grads: &mut Params,
     ws: &mut Workspace,
 ) -> BatchStats {
+    let params = &View::of(params);
+    let grads = &mut GradMut::of(grads);
     let n = pairs.len();
     assert!(
         n > 0 && n <= ws.rows && n <= total,
@@ -680,7 +485,7 @@ pub fn loss_and_grad(
             a_cs: pp,
             b: flat(&ws.h),
             b_rs: hp,
-            c: grads.w2.as_slice_mut().expect("contiguous"),
+            c: &mut grads.w2[..],
             ldc: hidden,
             init: if index == 0 { Init::Zero } else { Init::Add },
         }
@@ -738,7 +543,7 @@ pub fn loss_and_grad(
         .assign(&params.w1.slice(s![.., d..]));
     ws.ep.slice_mut(s![.., ..d]).assign(&params.embed);
     let (w1p, ep) = (flat(&ws.w1p), flat(&ws.ep));
-    let w1 = grads.w1.as_slice_mut().expect("contiguous");
+    let w1 = &mut grads.w1[..];
     for (half, dt) in [(0, &ws.dta), (1, &ws.dtb)] {
         Gemm {
             m: p,
@@ -749,7 +554,7 @@ pub fn loss_and_grad(
             a_cs: 1,
             b: &w1p[half * dp..],
             b_rs: 2 * dp,
-            c: grads.embed.as_slice_mut().expect("contiguous"),
+            c: &mut grads.embed[..],
             ldc: d,
             init: if half == 0 { Init::Zero } else { Init::Add },
         }
@@ -790,6 +595,7 @@ mod tests {
 
     /// The textbook forward pass (concatenate, multiply), for comparison with the folded one.
     fn naive_loss(params: &Params, pairs: &[Pair]) -> f64 {
+        let params = View::of(params);
         let Shape { p, d, hidden } = params.shape();
         let mut total = 0.0;
         for pair in pairs {
@@ -828,15 +634,15 @@ mod tests {
 
     /// Parameters of `shape` with non-zero biases, and all p² pairs of addition.
     fn setup_with(shape: Shape) -> (Params, Vec<Pair>) {
-        let mut params = Params::init(shape, 3);
+        let mut params = Mlp::new(shape).init(3, 1.0);
         // Non-zero biases so their gradients are exercised too.
         params
-            .b1
+            .vector_mut("b1")
             .iter_mut()
             .enumerate()
             .for_each(|(i, b)| *b = 0.1 * (i as f32 - 3.0));
         params
-            .b2
+            .vector_mut("b2")
             .iter_mut()
             .enumerate()
             .for_each(|(i, b)| *b = 0.05 * i as f32);
@@ -880,7 +686,7 @@ mod tests {
     fn check_gradients(shape: Shape) {
         let (params, pairs) = setup_with(shape);
         let mut ws = Workspace::new(shape, pairs.len());
-        let mut grads = Params::zeros(shape);
+        let mut grads = Params::zeros(params.layout());
         loss_and_grad(&params, &pairs, pairs.len(), &mut grads, &mut ws);
         let analytic: Vec<(&str, Vec<f32>)> = grads
             .clone()
@@ -907,59 +713,5 @@ mod tests {
             }
             assert!(worst < 1e-2, "{name}: worst relative error {worst}");
         }
-    }
-
-    #[test]
-    fn lane_argmax_finds_the_first_maximum() {
-        for len in [1, 5, 8, 9, 97] {
-            for at in 0..len {
-                let mut xs: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
-                xs[at] = 5.0;
-                assert_eq!(lane_argmax(&xs), (5.0, at), "len {len}");
-                if at + 1 < len {
-                    xs[len - 1] = 5.0; // a later tie must not win
-                    assert_eq!(lane_argmax(&xs).1, at);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn exp_is_accurate() {
-        let mut worst = 0.0f32;
-        let mut x = -87.0f32;
-        while x <= 0.0 {
-            let rel = (exp_nonpos(x) - x.exp()).abs() / x.exp();
-            worst = worst.max(rel);
-            x += 0.0137;
-        }
-        assert!(worst < 4e-7, "worst relative error {worst}");
-        assert_eq!(exp_nonpos(0.0), 1.0);
-        assert_eq!(exp_nonpos(-1e4), exp_nonpos(-87.0));
-    }
-
-    #[test]
-    fn confident_predictions_keep_a_nonzero_loss_and_gradient() {
-        // A logit gap of 20 gives a true loss of ~96·e⁻²⁰ ≈ 2e-7: f32 log-softmax would
-        // round it to 0; the f64 path must not.
-        let p = 97;
-        let mut logits = Array2::<f32>::zeros((1, p));
-        logits[[0, 5]] = 20.0;
-        let pair = [Pair {
-            a: 0,
-            b: 5,
-            label: 5,
-        }];
-        let mut loss = 0.0;
-        let correct = cross_entropy_rows(logits.view_mut(), &pair, Some(1.0), &mut loss);
-        let expect = (96.0 * (-20.0f64).exp()).ln_1p();
-        assert_eq!(correct, 1);
-        assert!((loss - expect).abs() < 1e-3 * expect, "{loss} vs {expect}");
-        assert!(logits[[0, 5]] < 0.0, "label gradient must stay negative");
-        let total: f32 = logits.iter().sum();
-        assert!(
-            total.abs() < 1e-9,
-            "softmax gradient sums to zero, got {total}"
-        );
     }
 }
