@@ -8,7 +8,8 @@
 // usage: BASE_URL=http://127.0.0.1:PORT/ node bench/threads.mjs [runs] [query]
 //   query is added to the page's URL, e.g. '&workers=1' for one worker
 // env: VIEW_H viewport height in CSS pixels (default 1600), TRACE=1 as above
-// (start the page with `target/release/serve --port 0 --root .`, as scripts/bench does.)
+// (build with scripts/build and serve the site with `target/release/serve --port 0 --root dist`,
+// as scripts/bench does.)
 //
 // Prints, per run, the seconds to 95% and steps/s, then one line per kind of thread:
 // CPU seconds and share of the run's wall time. Workers are listed one by one

@@ -9,6 +9,7 @@
 // would download a browser from outside and cannot work here. scripts/test
 // starts the server and passes its address in BASE_URL.
 
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -42,7 +43,7 @@ export async function launch() {
 
 /**
  * (`browser` may also be a BrowserContext, e.g. one emulating reduced motion.)
- * Opens BASE_URL + query (e.g. '?p=59&frac=0.4') in a new page and records
+ * Opens BASE_URL (or `base`) + query (e.g. '?p=59&frac=0.4') in a new page and records
  * what went wrong while it runs:
  *   consoleErrors  console.error messages (page and its workers)
  *   pageErrors     uncaught exceptions
@@ -51,8 +52,8 @@ export async function launch() {
  * `problems()` returns all of them as one array of strings, empty when clean:
  *   assert.deepEqual(opened.problems(), []);
  */
-export async function openPage(browser, query = '') {
-  const url = new URL(query, BASE_URL).href;
+export async function openPage(browser, query = '', base = BASE_URL) {
+  const url = new URL(query, base).href;
   const origin = new URL(url).origin;
   const page = await browser.newPage();
   const consoleErrors = [];
@@ -144,4 +145,38 @@ export async function screenshotOf(page, selector, name) {
   const path = `${dir}${name}.png`;
   await page.locator(selector).screenshot({ path });
   return path;
+}
+
+/** The server scripts/test builds (cargo build --release --bin serve). */
+const SERVE = fileURLToPath(new URL('../../target/release/serve', import.meta.url));
+
+/**
+ * Starts a server of our own (for tests that stop it, or need other flags than the
+ * one scripts/test started): `serve --root ROOT --port PORT ...args`, port 0 for any
+ * free one. Resolves once it listens, with {url, port, stop()}; stop() resolves
+ * when the process has exited.
+ */
+export function startServer(root, { port = 0, args = [] } = {}) {
+  const child = spawn(SERVE, ['--root', root, '--port', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    exited.then((code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
+    child.stdout.on('data', (data) => {
+      out += data;
+      const match = out.match(/^Serving (http:\/\/127\.0\.0\.1:(\d+)\/)$/m);
+      if (match === null) return;
+      resolve({
+        url: match[1],
+        port: Number(match[2]),
+        stop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill();
+          return exited;
+        },
+      });
+    });
+  });
 }

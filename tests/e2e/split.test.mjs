@@ -35,8 +35,10 @@ test('a run split between two workers matches one worker bit for bit', { timeout
 
   // The same run, one Session on the page's main thread, one step at a time on one core.
   const alone = await page.evaluate(async () => {
-    const { wasmUrl } = await import('./www/wasm.js');
-    const wasm = await import('./www/pkg/grokking.js');
+    // scripts/site puts the modules under v-HASH/www/: import from beside main.js.
+    const main = document.querySelector('script[type="module"][src$="/main.js"]').src;
+    const { wasmUrl } = await import(new URL('wasm.js', main).href);
+    const wasm = await import(new URL('pkg/grokking.js', main).href);
     await wasm.default({ module_or_path: wasmUrl() });
     const session = new wasm.Session({ p: 47, seed: 3 });
     session.set_track_progress(true); // as the page's worker does
