@@ -7,7 +7,7 @@
 //! limits live here once, as constants, so the page reads them rather than copying them
 //! (see [`Limits`]).
 
-use crate::model::{Mlp, Model, ModelKind, Shape};
+use crate::model::{Mlp, Model, ModelKind, Shape, Transformer, TransformerShape};
 use crate::optim::Decay;
 use crate::task::{is_prime, Dataset, Op};
 use serde::{Deserialize, Serialize};
@@ -112,6 +112,8 @@ pub enum ConfigError {
     },
     /// The heads do not divide the width (or are zero).
     Heads { heads: u32, d: u32 },
+    /// The modulus is too large for the transformer to train at a live pace.
+    TransformerModulus { p: u32, max: u32 },
     /// The initialisation scale is not in (0, 100].
     InitScale { scale: f64 },
     /// The fixed norm is not in (0, 10⁴].
@@ -157,9 +159,18 @@ impl fmt::Display for ConfigError {
             ConfigError::Width { field, value, max } => {
                 write!(f, "{field} = {value} is out of range: use 1 to {max}")
             }
+            ConfigError::Heads { heads: 0, .. } => {
+                write!(f, "the transformer needs at least one attention head")
+            }
             ConfigError::Heads { heads, d } => write!(
                 f,
                 "{heads} attention heads do not divide the width d = {d}: each head needs d / heads whole dimensions"
+            ),
+            ConfigError::TransformerModulus { p, max } => write!(
+                f,
+                "modulus p = {p} is too large for the transformer: use at most {max} (a step costs about {:.1}× one at p = 97, as the pairs grow as p², too slow to watch live; the MLP takes up to {})",
+                (*p as f64 / 97.0).powi(2),
+                Config::MAX_P
             ),
             ConfigError::InitScale { scale } => write!(
                 f,
@@ -220,6 +231,8 @@ pub struct Limits {
     pub fix_norm_max: f64,
     /// Largest Grokfast λ.
     pub grokfast_lambda_max: f64,
+    /// Largest modulus of the transformer.
+    pub transformer_p_max: u32,
 }
 
 impl Config {
@@ -241,6 +254,9 @@ impl Config {
     pub const MAX_FIX_NORM: f64 = 10_000.0;
     /// Largest Grokfast λ accepted.
     pub const MAX_GROKFAST_LAMBDA: f64 = 100.0;
+    /// Largest modulus the transformer accepts: its step costs about four times the
+    /// MLP's at p = 97 and grows as p² (see README, Figures).
+    pub const MAX_TRANSFORMER_P: u32 = 113;
 
     /// The accepted ranges.
     pub fn limits() -> Limits {
@@ -253,6 +269,7 @@ impl Config {
             init_scale_max: Self::MAX_INIT_SCALE,
             fix_norm_max: Self::MAX_FIX_NORM,
             grokfast_lambda_max: Self::MAX_GROKFAST_LAMBDA,
+            transformer_p_max: Self::MAX_TRANSFORMER_P,
         }
     }
 
@@ -303,6 +320,20 @@ impl Config {
                 return Err(ConfigError::Width { field, value, max });
             }
         }
+        if self.model == ModelKind::Transformer {
+            if self.heads == 0 || !self.d.is_multiple_of(self.heads) {
+                return Err(ConfigError::Heads {
+                    heads: self.heads,
+                    d: self.d,
+                });
+            }
+            if self.p > Self::MAX_TRANSFORMER_P {
+                return Err(ConfigError::TransformerModulus {
+                    p: self.p,
+                    max: Self::MAX_TRANSFORMER_P,
+                });
+            }
+        }
         if !(self.init_scale > 0.0 && self.init_scale <= Self::MAX_INIT_SCALE) {
             return Err(ConfigError::InitScale {
                 scale: self.init_scale,
@@ -337,6 +368,12 @@ impl Config {
                 p: self.p as usize,
                 d: self.d as usize,
                 hidden: self.hidden as usize,
+            })),
+            ModelKind::Transformer => Model::Transformer(Transformer::new(TransformerShape {
+                p: self.p as usize,
+                d: self.d as usize,
+                heads: self.heads as usize,
+                mlp: self.hidden as usize,
             })),
         }
     }

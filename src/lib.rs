@@ -9,11 +9,13 @@
 //! Modules, from the bottom up:
 //! - [`rng`]: a seeded generator, so a seed fixes a run on every platform;
 //! - [`task`]: the operations, the pair set and its seeded train/test split;
-//! - [`model`]: parameters and the folded full-batch forward/backward pass;
+//! - [`model`]: the networks (the MLP, the one-layer transformer) and their passes;
 //! - [`optim`]: AdamW with decoupled weight decay;
 //! - [`train`]: `Config` (defaults, validation), `Trainer`, `History`;
 //! - [`analysis`]: the embedding's Fourier spectrum, key frequencies, circles, Gini,
 //!   progress measures;
+//! - [`mechanism`]: clock or pizza? Zhong et al.'s gradient symmetricity and distance
+//!   irrelevance, for either model;
 //! - [`sweep`]: phase diagrams — grids of runs, classified into four phases;
 //! - [`plots`]: the article's figures, drawn with plotters on any backend (SVG, canvas);
 //! - `web` (wasm32 only): the wasm-bindgen surface the page and its training worker call.
@@ -23,6 +25,7 @@ pub mod config;
 pub mod engine;
 pub mod history;
 pub mod kernels;
+pub mod mechanism;
 pub mod model;
 pub mod optim;
 pub mod params;

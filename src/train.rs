@@ -756,6 +756,18 @@ impl Trainer {
         })
     }
 
+    /// Clock or pizza: Zhong et al.'s two measures of the network now and their verdict
+    /// (see [`crate::mechanism`]); `None` unless the operation is addition.
+    pub fn clock_pizza(&mut self) -> Option<crate::mechanism::ClockPizza> {
+        crate::mechanism::measure(
+            &self.model,
+            &self.params,
+            self.config.op,
+            self.config.p,
+            &mut self.ws,
+        )
+    }
+
     /// The embedding's Fourier spectrum now.
     pub fn spectrum(&self) -> Spectrum {
         analysis::spectrum(self.embedding())

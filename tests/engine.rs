@@ -228,3 +228,28 @@ fn workers_splitting_each_step_match_one_worker_bit_for_bit() {
         assert!(one.trainer().history().progress.len() > 5);
     }
 }
+
+#[test]
+fn transformer_runs_split_between_workers_match_one_worker_bit_for_bit() {
+    let config = Config {
+        p: 23,
+        model: grokking::model::ModelKind::Transformer,
+        d: 16,
+        heads: 4,
+        hidden: 32,
+        lr: 0.003,
+        frac: 0.4,
+        ..Config::default()
+    };
+    let spec = RunSpec::new(config);
+    let one = split_run(&spec, 1, 120);
+    let two = split_run(&spec, 2, 120);
+    assert_eq!(fingerprint(&one), fingerprint(&two));
+    let mut plain = Run::new(spec).unwrap();
+    plain.set_track_progress(true);
+    plain.advance(60);
+    plain.set_hyper(0.03, 0.2).unwrap();
+    plain.shrink_now(0.7).unwrap();
+    plain.advance(60);
+    assert_eq!(fingerprint(&plain), fingerprint(&one));
+}

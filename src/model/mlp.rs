@@ -102,6 +102,35 @@ impl Mlp {
     pub fn embedding<'a>(&self, params: &'a Params) -> ArrayView2<'a, f32> {
         params.matrix("embed")
     }
+
+    /// The gradient of logit `c` of (a, b) with respect to E_a and E_b as they enter the
+    /// concatenated input [E_a, E_b], in f64 (for the clock-or-pizza measures of
+    /// [`crate::mechanism`]; a naive pass, off the hot path).
+    pub fn input_gradients(&self, params: &Params, a: u32, b: u32, c: u32) -> [Vec<f64>; 2] {
+        let v = View::of(params);
+        let d = self.shape.d;
+        let x: Vec<f64> = v
+            .embed
+            .row(a as usize)
+            .iter()
+            .chain(v.embed.row(b as usize).iter())
+            .map(|&e| e as f64)
+            .collect();
+        // d(logit c)/dh_j = W2[c, j] where unit j is active; then back through W1.
+        let mut dx = vec![0.0f64; 2 * d];
+        for (j, w1) in v.w1.rows().into_iter().enumerate() {
+            let pre: f64 =
+                w1.iter().zip(&x).map(|(&w, &x)| w as f64 * x).sum::<f64>() + v.b1[j] as f64;
+            if pre > 0.0 {
+                let g = v.w2[[c as usize, j]] as f64;
+                dx.iter_mut()
+                    .zip(w1.iter())
+                    .for_each(|(dx, &w)| *dx += g * w as f64);
+            }
+        }
+        let gb = dx.split_off(d);
+        [dx, gb]
+    }
 }
 
 /// The parameter blocks as views (what the passes below read).
@@ -666,6 +695,31 @@ mod tests {
     #[test]
     fn gradients_match_finite_differences() {
         check_gradients(SHAPE);
+    }
+
+    #[test]
+    fn input_gradients_are_the_logits_derivatives_along_each_operand() {
+        let (params, _) = setup();
+        let mlp = Mlp::new(SHAPE);
+        let mut ws = Workspace::new(SHAPE, 4);
+        let (a, b, c) = (2u32, 5u32, 3u32); // a ≠ b: moving row a moves operand 1 only
+        let grads = mlp.input_gradients(&params, a, b, c);
+        let mut logit = |params: &Params| {
+            let pair = [Pair { a, b, label: 0 }];
+            logits(params, &pair, &mut ws)[[0, c as usize]] as f64
+        };
+        for (slot, row) in [(0, a), (1, b)] {
+            for (k, &g) in grads[slot].iter().enumerate() {
+                let (mut plus, mut minus) = (params.clone(), params.clone());
+                plus.matrix_mut("embed")[[row as usize, k]] += 1e-2;
+                minus.matrix_mut("embed")[[row as usize, k]] -= 1e-2;
+                let fd = (logit(&plus) - logit(&minus)) / 2e-2;
+                assert!(
+                    (fd - g).abs() < 1e-3 * (1.0 + g.abs()),
+                    "slot {slot}[{k}]: {fd} vs {g}"
+                );
+            }
+        }
     }
 
     /// The same check on a batch of three blocks (256 + 256 + 17 pairs), so the blocked

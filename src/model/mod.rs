@@ -9,10 +9,13 @@
 //! (see docs/ARCHITECTURE.md, "Adding a model").
 //!
 //! - [`mlp`]: the MLP of DESIGN.md (shared embedding, one ReLU layer), the default;
+//! - [`transformer`]: the one-layer transformer of Nanda et al. (2023), DESIGN.md's
+//!   "The transformer of the papers";
 //! - [`loss`]: the stable softmax cross-entropy every model ends in.
 
 pub mod loss;
 pub mod mlp;
+pub mod transformer;
 
 use crate::params::{Layout, Params};
 use crate::task::Pair;
@@ -21,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 pub use mlp::{Mlp, Shape};
+pub use transformer::{Shape as TransformerShape, Transformer};
 
 /// Which network a run trains (the `model` field of a config, `model=` in a link).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,16 +33,19 @@ pub enum ModelKind {
     /// Shared embedding, one ReLU hidden layer, linear read-out (the default).
     #[default]
     Mlp,
+    /// One-layer transformer on [a, b, =] (Nanda et al. 2023): attention, then an MLP.
+    Transformer,
 }
 
 impl ModelKind {
     /// Every kind, in menu order.
-    pub const ALL: [ModelKind; 1] = [ModelKind::Mlp];
+    pub const ALL: [ModelKind; 2] = [ModelKind::Mlp, ModelKind::Transformer];
 
     /// The name used in configs, links and the CLI.
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Mlp => "mlp",
+            ModelKind::Transformer => "transformer",
         }
     }
 
@@ -46,6 +53,7 @@ impl ModelKind {
     pub fn label(self) -> &'static str {
         match self {
             ModelKind::Mlp => "MLP (embedding, one hidden layer)",
+            ModelKind::Transformer => "Transformer (1 layer, attention)",
         }
     }
 }
@@ -74,13 +82,20 @@ impl std::fmt::Display for ModelKind {
 pub enum Model {
     /// See [`mlp`].
     Mlp(Mlp),
+    /// See [`transformer`].
+    Transformer(Transformer),
 }
 
 /// Scratch buffers of one model's passes (see [`Model::workspace`]).
+// A workspace lives as long as its trainer and is made a few times per run, so the
+// variants' different sizes (a couple of KB of buffer headers) cost nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Workspace {
     /// See [`mlp::Workspace`].
     Mlp(mlp::Workspace),
+    /// See [`transformer::Workspace`].
+    Transformer(transformer::Workspace),
 }
 
 impl Model {
@@ -88,6 +103,7 @@ impl Model {
     pub fn layout(&self) -> &Arc<Layout> {
         match self {
             Model::Mlp(m) => m.layout(),
+            Model::Transformer(t) => t.layout(),
         }
     }
 
@@ -95,6 +111,7 @@ impl Model {
     pub fn init(&self, seed: u32, scale: f64) -> Params {
         match self {
             Model::Mlp(m) => m.init(seed, scale),
+            Model::Transformer(t) => t.init(seed, scale),
         }
     }
 
@@ -102,6 +119,7 @@ impl Model {
     pub fn workspace(&self, rows: usize) -> Workspace {
         match self {
             Model::Mlp(m) => Workspace::Mlp(m.workspace(rows)),
+            Model::Transformer(t) => Workspace::Transformer(t.workspace(rows)),
         }
     }
 
@@ -121,6 +139,10 @@ impl Model {
             (Model::Mlp(_), Workspace::Mlp(ws)) => {
                 mlp::loss_and_grad(params, pairs, total, grads, ws)
             }
+            (Model::Transformer(_), Workspace::Transformer(ws)) => {
+                transformer::loss_and_grad(params, pairs, total, grads, ws)
+            }
+            _ => panic!("a workspace of another model"),
         }
     }
 
@@ -128,6 +150,10 @@ impl Model {
     pub fn evaluate(&self, params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
         match (self, ws) {
             (Model::Mlp(_), Workspace::Mlp(ws)) => mlp::evaluate(params, pairs, ws),
+            (Model::Transformer(_), Workspace::Transformer(ws)) => {
+                transformer::evaluate(params, pairs, ws)
+            }
+            _ => panic!("a workspace of another model"),
         }
     }
 
@@ -135,6 +161,10 @@ impl Model {
     pub fn logits(&self, params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
         match (self, ws) {
             (Model::Mlp(_), Workspace::Mlp(ws)) => mlp::logits(params, pairs, ws),
+            (Model::Transformer(_), Workspace::Transformer(ws)) => {
+                transformer::logits(params, pairs, ws)
+            }
+            _ => panic!("a workspace of another model"),
         }
     }
 
@@ -142,6 +172,19 @@ impl Model {
     pub fn embedding<'a>(&self, params: &'a Params) -> ArrayView2<'a, f32> {
         match self {
             Model::Mlp(m) => m.embedding(params),
+            Model::Transformer(t) => t.embedding(params),
+        }
+    }
+
+    /// The gradient of logit `c` of the pair (a, b) with respect to the embedding of
+    /// each operand as it enters the network — the first operand's, then the second's
+    /// (d values each, f64). For the MLP these are E_a and E_b in the concatenated
+    /// input; for the transformer W_E[a] at position 0 and W_E[b] at position 1. What
+    /// the clock-or-pizza measures of [`crate::mechanism`] compare. Off the hot path.
+    pub fn input_gradients(&self, params: &Params, a: u32, b: u32, c: u32) -> [Vec<f64>; 2] {
+        match self {
+            Model::Mlp(m) => m.input_gradients(params, a, b, c),
+            Model::Transformer(t) => t.input_gradients(params, a, b, c),
         }
     }
 }
@@ -151,6 +194,7 @@ impl Workspace {
     pub fn rows(&self) -> usize {
         match self {
             Workspace::Mlp(ws) => ws.rows(),
+            Workspace::Transformer(ws) => ws.rows(),
         }
     }
 }

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use grokking::config::GrokfastConfig;
 use grokking::engine::{Change, ChangeKind, Link, Run, RunSpec, Stop};
+use grokking::mechanism::ClockPizza;
 use grokking::model::ModelKind;
 use grokking::optim::Decay;
 use grokking::sweep::{self, Axis, Cell, Grid, Phase};
@@ -127,6 +128,10 @@ struct TrainArgs {
     /// No progress on stderr.
     #[arg(long)]
     quiet: bool,
+    /// At the end, measure clock or pizza (Zhong et al. 2023: gradient symmetricity,
+    /// distance irrelevance, verdict) into the summary's `clock_pizza` (addition only).
+    #[arg(long)]
+    clock_pizza: bool,
 }
 
 /// Options of `grok sweep`.
@@ -225,6 +230,9 @@ struct Summary {
     steps_per_second: f64,
     seconds: f64,
     diverged_at: Option<u64>,
+    /// Clock or pizza, with --clock-pizza (absent otherwise; null if not addition).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clock_pizza: Option<Option<ClockPizza>>,
     /// The run's description (a link reads back to this).
     spec: RunSpec,
 }
@@ -306,6 +314,12 @@ fn train(args: TrainArgs) -> Result<(), String> {
     }
     let seconds = start.elapsed().as_secs_f64();
     let m = run.measure();
+    let clock_pizza = args.clock_pizza.then(|| run.trainer_mut().clock_pizza());
+    if let Some(Some(cp)) = &clock_pizza {
+        if !args.quiet {
+            eprintln!("clock or pizza: {}", cp.summary());
+        }
+    }
     let trainer = run.trainer();
     if let Some(path) = &args.csv {
         std::fs::write(path, trainer.history().to_csv())
@@ -324,6 +338,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
         steps_per_second: trainer.step_count() as f64 / seconds.max(1e-9),
         seconds,
         diverged_at: trainer.diverged_at(),
+        clock_pizza,
         spec: run.spec().clone(),
     };
     println!(

@@ -1,0 +1,1398 @@
+//! The one-layer transformer of Nanda et al. (2023), scaled down to train live.
+//!
+//! Inputs are the three tokens [a, b, =] (token p is "="), residual width d:
+//! x_i = W_E[token_i] + W_pos[i]; H heads of width d/H attend causally with scores
+//! scaled by 1/√(d/H); the heads' outputs, concatenated, go through W_O into the
+//! residual stream; then an MLP (W_in with bias, ReLU, W_out with bias) adds to it, and
+//! W_U reads the logits at the "=" position. No LayerNorm, no biases in attention.
+//! Initialisation: every matrix N(0, 1/d) except W_out, N(0, 1/m).
+//!
+//! What the loss needs, and only that. With a causal mask and one layer only the "="
+//! position's residual reaches the logits, so only its query is computed: positions 0
+//! and 1's attention outputs and MLP never reach the loss. The inputs are one-hot, so a
+//! key or value at position 0 depends on the token a alone and one at position 1 on b
+//! alone, and the "=" position is the same for every pair: per step we build tables of
+//! keys and values for the 2p + 1 (token, position) inputs and one query (small
+//! products), and from them a table of attention scores per head. A pair's attention
+//! is then three table look-ups per head and a softmax — no products per pair — and its
+//! backward pass adds into the tables' gradients, unfolded once per step. What remains
+//! per pair is the residual at "=": z·W_O, the MLP and the read-out, all products over a
+//! block of pairs on [`crate::kernels`] (the MLP's two and the unembedding are most of
+//! a step).
+//!
+//! Like [`super::mlp`], a pass takes its pairs in blocks of [`kernels::KC`] so a block's
+//! buffers stay in cache between the products that write and read them; every sum runs
+//! in a fixed order, so the results are deterministic and the same on one thread or two.
+//!
+//! For figures and the analysis, [`Transformer::attention`] gives the full causal
+//! attention pattern of a pair and [`Transformer::input_gradients`] the gradient of one
+//! logit with respect to the two operands' token embeddings (naive f64 passes, off the
+//! hot path).
+
+use crate::kernels::{self, with_avx2, Gemm, Init};
+use crate::model::loss::{cross_entropy_rows, exp_nonpos};
+use crate::model::BatchStats;
+use crate::params::{Layout, Params};
+use crate::rng::Rng;
+use crate::task::Pair;
+use ndarray::{s, Array2, Array3, ArrayView1, ArrayView2, ArrayViewMut2};
+use std::sync::Arc;
+
+/// The sizes that fix the transformer's parameter shapes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// The modulus p: tokens 0..p are numbers, token p is "=", classes are 0..p.
+    pub p: usize,
+    /// Residual stream width d.
+    pub d: usize,
+    /// Attention heads H; each has width d / H (H must divide d).
+    pub heads: usize,
+    /// Width m of the MLP's hidden layer.
+    pub mlp: usize,
+}
+
+impl Shape {
+    /// Width of one head, d / H.
+    pub fn head_width(&self) -> usize {
+        self.d / self.heads
+    }
+}
+
+/// Positions in the context: a, b, "=".
+pub const CONTEXT: usize = 3;
+
+/// The transformer of DESIGN.md: its shape and the layout of its parameters.
+///
+/// Every matrix is stored input × output (x·W), row-major. Blocks, in this order:
+/// `embed` W_E ((p + 1) × d; row p is "="), `pos` W_pos (3 × d), `wq`, `wk`, `wv` (d × d
+/// each: columns h·d/H..(h + 1)·d/H are head h's d × d/H matrix), `wo` W_O (d × d: rows
+/// h·d/H.. read head h's output), `w_in` (d × m), `b_in` (m), `w_out` (m × d), `b_out`
+/// (d), `unembed` W_U (d × p). Weight decay applies to the matrices, not the biases.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transformer {
+    shape: Shape,
+    layout: Arc<Layout>,
+}
+
+impl Transformer {
+    /// The transformer of `shape` (`heads` must divide `d`; [`crate::Config::validate`]
+    /// checks it for configs).
+    pub fn new(shape: Shape) -> Transformer {
+        let Shape { p, d, heads, mlp } = shape;
+        assert!(
+            heads > 0 && d.is_multiple_of(heads),
+            "{heads} heads do not divide d = {d}"
+        );
+        Transformer {
+            shape,
+            layout: Layout::new(&[
+                ("embed", p + 1, d, true),
+                ("pos", CONTEXT, d, true),
+                ("wq", d, d, true),
+                ("wk", d, d, true),
+                ("wv", d, d, true),
+                ("wo", d, d, true),
+                ("w_in", d, mlp, true),
+                ("b_in", 1, mlp, false),
+                ("w_out", mlp, d, true),
+                ("b_out", 1, d, false),
+                ("unembed", d, p, true),
+            ]),
+        }
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// The parameter layout.
+    pub fn layout(&self) -> &Arc<Layout> {
+        &self.layout
+    }
+
+    /// The initialisation of DESIGN.md, times `scale` on every matrix: N(0, scale²/d)
+    /// for all but W_out, N(0, scale²/m) for W_out; biases 0. Draws the matrices in
+    /// layout order from the seed's initialisation stream.
+    pub fn init(&self, seed: u32, scale: f64) -> Params {
+        let mut rng = Rng::new(seed as u64, 2);
+        let mut params = Params::zeros(&self.layout);
+        let Shape { d, mlp, .. } = self.shape;
+        let by_d = (1.0 / d as f64).sqrt();
+        let by_m = (1.0 / mlp as f64).sqrt();
+        for (name, std) in [
+            ("embed", by_d),
+            ("pos", by_d),
+            ("wq", by_d),
+            ("wk", by_d),
+            ("wv", by_d),
+            ("wo", by_d),
+            ("w_in", by_d),
+            ("w_out", by_m),
+            ("unembed", by_d),
+        ] {
+            let std = std * scale;
+            params
+                .matrix_mut(name)
+                .iter_mut()
+                .for_each(|w| *w = (rng.normal() * std) as f32);
+        }
+        params
+    }
+
+    /// A workspace for batches of at most `rows` pairs.
+    pub fn workspace(&self, rows: usize) -> Workspace {
+        Workspace::new(self.shape, rows)
+    }
+
+    /// The token embedding of the numbers 0..p (p × d: W_E without the "=" row), which
+    /// the Fourier analysis reads.
+    pub fn embedding<'a>(&self, params: &'a Params) -> ArrayView2<'a, f32> {
+        params.matrix("embed").slice_move(s![..self.shape.p, ..])
+    }
+
+    /// The attention pattern of (a, b): `[head][query][key]` for the three positions,
+    /// causal (a query sees its own position and the ones before), every row summing to
+    /// one. Computed in f64 from the parameters, for figures and tests (the training
+    /// passes compute only the "=" query's row).
+    pub fn attention(&self, params: &Params, a: u32, b: u32) -> Array3<f64> {
+        let f = Naive::of(self.shape, params);
+        let x = f.inputs(&f.token(a as usize), &f.token(b as usize));
+        f.attention_all(&x)
+    }
+
+    /// The gradient of logit `c` of (a, b) with respect to the token embeddings of the
+    /// two operands (W_E[a] as it enters position 0, W_E[b] as it enters position 1),
+    /// in f64: what the clock-or-pizza measures compare (see [`crate::mechanism`]).
+    pub fn input_gradients(&self, params: &Params, a: u32, b: u32, c: u32) -> [Vec<f64>; 2] {
+        let f = Naive::of(self.shape, params);
+        f.input_gradients(&f.token(a as usize), &f.token(b as usize), c as usize)
+    }
+}
+
+/// A naive f64 pass over one pair (for figures, tests and the analysis): the whole
+/// network written out as the papers do, keys and values at every position.
+struct Naive {
+    shape: Shape,
+    /// Every block, as f64 matrices in layout order.
+    embed: Array2<f64>,
+    pos: Array2<f64>,
+    wq: Array2<f64>,
+    wk: Array2<f64>,
+    wv: Array2<f64>,
+    wo: Array2<f64>,
+    w_in: Array2<f64>,
+    b_in: Vec<f64>,
+    w_out: Array2<f64>,
+    b_out: Vec<f64>,
+    unembed: Array2<f64>,
+}
+
+/// What the naive forward pass at "=" keeps for its backward pass.
+struct NaiveForward {
+    /// Values at the three positions (3 × d), the "=" query (d).
+    v: Array2<f64>,
+    q: Vec<f64>,
+    /// Attention of the "=" query, `[head][key]`.
+    att: Array2<f64>,
+    /// The hidden layer at "=" after ReLU (m).
+    h: Vec<f64>,
+    /// The logits (p; the unit tests compare them with the fast pass's).
+    #[cfg_attr(not(test), allow(dead_code))]
+    logits: Vec<f64>,
+}
+
+impl Naive {
+    fn of(shape: Shape, params: &Params) -> Naive {
+        let m = |name: &str| params.matrix(name).mapv(f64::from);
+        let v = |name: &str| params.vector(name).iter().map(|&x| x as f64).collect();
+        Naive {
+            shape,
+            embed: m("embed"),
+            pos: m("pos"),
+            wq: m("wq"),
+            wk: m("wk"),
+            wv: m("wv"),
+            wo: m("wo"),
+            w_in: m("w_in"),
+            b_in: v("b_in"),
+            w_out: m("w_out"),
+            b_out: v("b_out"),
+            unembed: m("unembed"),
+        }
+    }
+
+    /// W_E's row for `token`.
+    fn token(&self, token: usize) -> Vec<f64> {
+        self.embed.row(token).to_vec()
+    }
+
+    /// The three residual inputs for operand embeddings `ea`, `eb` (3 × d).
+    fn inputs(&self, ea: &[f64], eb: &[f64]) -> Array2<f64> {
+        let mut x = self.pos.clone();
+        let eq = self.token(self.shape.p);
+        for (i, e) in [ea, eb, &eq[..]].into_iter().enumerate() {
+            x.row_mut(i).iter_mut().zip(e).for_each(|(x, e)| *x += e);
+        }
+        x
+    }
+
+    /// The full causal attention pattern, `[head][query][key]`.
+    fn attention_all(&self, x: &Array2<f64>) -> Array3<f64> {
+        let (hn, dh) = (self.shape.heads, self.shape.head_width());
+        let (q, k) = (x.dot(&self.wq), x.dot(&self.wk));
+        let mut out = Array3::zeros((hn, CONTEXT, CONTEXT));
+        for h in 0..hn {
+            for i in 0..CONTEXT {
+                // The causal mask: query i sees keys 0..=i only.
+                let scores: Vec<f64> = (0..=i)
+                    .map(|j| {
+                        (h * dh..(h + 1) * dh)
+                            .map(|c| q[[i, c]] * k[[j, c]])
+                            .sum::<f64>()
+                            / (dh as f64).sqrt()
+                    })
+                    .collect();
+                for (j, pr) in softmax(&scores).into_iter().enumerate() {
+                    out[[h, i, j]] = pr;
+                }
+            }
+        }
+        out
+    }
+
+    /// The forward pass at "=" for operand embeddings `ea`, `eb`.
+    fn forward(&self, ea: &[f64], eb: &[f64]) -> NaiveForward {
+        let (hn, dh) = (self.shape.heads, self.shape.head_width());
+        let x = self.inputs(ea, eb);
+        let (k, v) = (x.dot(&self.wk), x.dot(&self.wv));
+        let q = x.row(2).dot(&self.wq).to_vec();
+        let mut att = Array2::zeros((hn, CONTEXT));
+        let mut z = vec![0.0; self.shape.d];
+        for h in 0..hn {
+            let cols = h * dh..(h + 1) * dh;
+            let scores: Vec<f64> = (0..CONTEXT)
+                .map(|j| cols.clone().map(|i| q[i] * k[[j, i]]).sum::<f64>() / (dh as f64).sqrt())
+                .collect();
+            for (j, pr) in softmax(&scores).into_iter().enumerate() {
+                att[[h, j]] = pr;
+                for i in cols.clone() {
+                    z[i] += pr * v[[j, i]];
+                }
+            }
+        }
+        let mut resid = x.row(2).to_owned() + ArrayView1::from(&z).dot(&self.wo);
+        let h: Vec<f64> = (resid.dot(&self.w_in) + ArrayView1::from(&self.b_in))
+            .iter()
+            .map(|&u| u.max(0.0))
+            .collect();
+        resid = resid + ArrayView1::from(&h).dot(&self.w_out) + ArrayView1::from(&self.b_out);
+        let logits = resid.dot(&self.unembed).to_vec();
+        NaiveForward {
+            v,
+            q,
+            att,
+            h,
+            logits,
+        }
+    }
+
+    /// d(logit c)/d(ea), d(logit c)/d(eb).
+    fn input_gradients(&self, ea: &[f64], eb: &[f64], c: usize) -> [Vec<f64>; 2] {
+        let (hn, dh) = (self.shape.heads, self.shape.head_width());
+        let scale = 1.0 / (dh as f64).sqrt();
+        let f = self.forward(ea, eb);
+        // Back from the logit through the read-out, the MLP and W_O to z (the residual
+        // at "=" itself depends on neither operand).
+        let mut dres = self.unembed.column(c).to_owned();
+        let dh_pre: Vec<f64> = (0..self.shape.mlp)
+            .map(|j| {
+                if f.h[j] > 0.0 {
+                    self.w_out.row(j).dot(&dres)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        dres = dres + self.w_in.dot(&ArrayView1::from(&dh_pre));
+        let dz = self.wo.dot(&dres);
+        // Through the attention of the "=" query to the keys and values of positions
+        // 0 and 1.
+        let mut dk = Array2::<f64>::zeros((2, self.shape.d));
+        let mut dv = Array2::<f64>::zeros((2, self.shape.d));
+        for h in 0..hn {
+            let cols = h * dh..(h + 1) * dh;
+            let datt: Vec<f64> = (0..CONTEXT)
+                .map(|j| cols.clone().map(|i| dz[i] * f.v[[j, i]]).sum())
+                .collect();
+            let mean: f64 = (0..CONTEXT).map(|j| f.att[[h, j]] * datt[j]).sum();
+            for j in 0..2 {
+                let ds = f.att[[h, j]] * (datt[j] - mean) * scale;
+                for i in cols.clone() {
+                    dk[[j, i]] += ds * f.q[i];
+                    dv[[j, i]] += f.att[[h, j]] * dz[i];
+                }
+            }
+        }
+        let g = |j: usize| (self.wk.dot(&dk.row(j)) + self.wv.dot(&dv.row(j))).to_vec();
+        [g(0), g(1)]
+    }
+}
+
+/// Softmax of a few scores in f64.
+fn softmax(scores: &[f64]) -> Vec<f64> {
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    e.into_iter().map(|e| e / sum).collect()
+}
+
+/// The parameter blocks as views (what the passes read).
+struct View<'a> {
+    embed: ArrayView2<'a, f32>,
+    pos: ArrayView2<'a, f32>,
+    wq: ArrayView2<'a, f32>,
+    wk: ArrayView2<'a, f32>,
+    wv: ArrayView2<'a, f32>,
+    wo: ArrayView2<'a, f32>,
+    w_in: ArrayView2<'a, f32>,
+    b_in: ArrayView1<'a, f32>,
+    w_out: ArrayView2<'a, f32>,
+    b_out: ArrayView1<'a, f32>,
+    unembed: ArrayView2<'a, f32>,
+}
+
+impl<'a> View<'a> {
+    fn of(params: &'a Params) -> View<'a> {
+        View {
+            embed: params.matrix("embed"),
+            pos: params.matrix("pos"),
+            wq: params.matrix("wq"),
+            wk: params.matrix("wk"),
+            wv: params.matrix("wv"),
+            wo: params.matrix("wo"),
+            w_in: params.matrix("w_in"),
+            b_in: params.vector("b_in"),
+            w_out: params.matrix("w_out"),
+            b_out: params.vector("b_out"),
+            unembed: params.matrix("unembed"),
+        }
+    }
+}
+
+/// The gradient's blocks (what the backward pass writes), in layout order.
+struct GradMut<'a> {
+    embed: &'a mut [f32],
+    pos: &'a mut [f32],
+    wq: &'a mut [f32],
+    wk: &'a mut [f32],
+    wv: &'a mut [f32],
+    wo: &'a mut [f32],
+    w_in: &'a mut [f32],
+    b_in: &'a mut [f32],
+    w_out: &'a mut [f32],
+    b_out: &'a mut [f32],
+    unembed: &'a mut [f32],
+}
+
+impl<'a> GradMut<'a> {
+    fn of(grads: &'a mut Params) -> GradMut<'a> {
+        let mut blocks = grads.blocks_mut().into_iter().map(|b| b.values);
+        let mut next = || blocks.next().expect("eleven transformer blocks");
+        GradMut {
+            embed: next(),
+            pos: next(),
+            wq: next(),
+            wk: next(),
+            wv: next(),
+            wo: next(),
+            w_in: next(),
+            b_in: next(),
+            w_out: next(),
+            b_out: next(),
+            unembed: next(),
+        }
+    }
+}
+
+/// Scratch buffers for passes over up to `rows` pairs.
+///
+/// Buffers the kernels read as their B operand (or add as a bias) have rows padded to a
+/// multiple of [`kernels::lanes()`] (written `dp`, `mp`, `pp` for d, m, p): the padding
+/// columns stay zero and are never part of a result. The per-block buffers hold
+/// min(rows, [`kernels::KC`]) pairs.
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    shape: Shape,
+    /// The largest batch.
+    rows: usize,
+    /// The residual inputs of the 2p + 1 (token, position) cases, (2p + 1) × dp: row t
+    /// is W_E[t] + W_pos[0] (a = t), row p + t is W_E[t] + W_pos[1] (b = t), row 2p
+    /// W_E[p] + W_pos[2] (the "=" position, the same for every pair).
+    x: Array2<f32>,
+    /// Keys (columns 0..d) and values (columns dp..dp + d) of those cases, (2p + 1) × 2dp.
+    kv: Array2<f32>,
+    /// The "=" query times 1/√(d/H) (d).
+    q: Vec<f32>,
+    /// Attention scores of each case's key against the query, (2p + 1) × H.
+    scores: Array2<f32>,
+    /// exp(score − the head's largest score over the cases), (2p + 1) × H: a pair's
+    /// softmax over its three keys is then three look-ups and a division (see
+    /// [`attend`]).
+    weights: Array2<f32>,
+    /// W_K (columns 0..d) and W_V (columns dp..dp + d), d × 2dp: B of the key and value
+    /// tables.
+    wkv: Array2<f32>,
+    /// W_O, W_in, W_out, W_U in padded rows (B operands).
+    wo: Array2<f32>,
+    w_in: Array2<f32>,
+    w_out: Array2<f32>,
+    wu: Array2<f32>,
+    /// The "=" position's residual input, b_in and b_out, zero-padded (biases).
+    x2: Vec<f32>,
+    b_in: Vec<f32>,
+    b_out: Vec<f32>,
+    /// Transposes for the backward products: W_Uᵀ (p × dp), W_outᵀ (d × mp), W_inᵀ
+    /// (m × dp), W_Oᵀ (d × dp), W_Kᵀ and W_Vᵀ (d × dp each, stacked: 2d × dp).
+    wut: Array2<f32>,
+    w_outt: Array2<f32>,
+    w_int: Array2<f32>,
+    wot: Array2<f32>,
+    wkvt: Array2<f32>,
+    /// Per block: the "=" query's attention, block × H × 3.
+    att: Vec<f32>,
+    /// Per block: concatenated head outputs (block × dp), residual after attention
+    /// (block × dp), hidden layer after ReLU (block × mp), residual after the MLP
+    /// (block × dp), logits turned into their gradient (block × pp).
+    z: Array2<f32>,
+    r2: Array2<f32>,
+    h: Array2<f32>,
+    rf: Array2<f32>,
+    logits: Array2<f32>,
+    /// Per block: d(loss)/d(residual after the MLP), then after attention (block × dp);
+    /// d(loss)/d(hidden) (block × mp); d(loss)/dz (block × dp).
+    dres: Array2<f32>,
+    dh: Array2<f32>,
+    dz: Array2<f32>,
+    /// Gradients of the tables, summed over the batch: keys and values ((2p + 1) × 2dp),
+    /// scores ((2p + 1) × H); then of the inputs ((2p + 1) × d), and of the scaled query
+    /// and the "=" input (d each).
+    dkv: Array2<f32>,
+    dscores: Array2<f32>,
+    dx: Array2<f32>,
+    dq: Vec<f32>,
+    dx2: Vec<f32>,
+}
+
+impl Workspace {
+    /// Buffers for batches of at most `rows` pairs.
+    pub fn new(shape: Shape, rows: usize) -> Self {
+        let Shape { p, d, heads, mlp } = shape;
+        let rows = rows.max(1);
+        let block = rows.min(kernels::KC);
+        let (dp, mp, pp) = (kernels::pad(d), kernels::pad(mlp), kernels::pad(p));
+        let cases = 2 * p + 1;
+        Workspace {
+            shape,
+            rows,
+            x: Array2::zeros((cases, dp)),
+            kv: Array2::zeros((cases, 2 * dp)),
+            q: vec![0.0; d],
+            scores: Array2::zeros((cases, heads)),
+            weights: Array2::zeros((cases, heads)),
+            wkv: Array2::zeros((d, 2 * dp)),
+            wo: Array2::zeros((d, dp)),
+            w_in: Array2::zeros((d, mp)),
+            w_out: Array2::zeros((mlp, dp)),
+            wu: Array2::zeros((d, pp)),
+            x2: vec![0.0; dp],
+            b_in: vec![0.0; mp],
+            b_out: vec![0.0; dp],
+            wut: Array2::zeros((p, dp)),
+            w_outt: Array2::zeros((d, mp)),
+            w_int: Array2::zeros((mlp, dp)),
+            wot: Array2::zeros((d, dp)),
+            wkvt: Array2::zeros((2 * d, dp)),
+            att: vec![0.0; block * heads * CONTEXT],
+            z: Array2::zeros((block, dp)),
+            r2: Array2::zeros((block, dp)),
+            h: Array2::zeros((block, mp)),
+            rf: Array2::zeros((block, dp)),
+            logits: Array2::zeros((block, pp)),
+            dres: Array2::zeros((block, dp)),
+            dh: Array2::zeros((block, mp)),
+            dz: Array2::zeros((block, dp)),
+            dkv: Array2::zeros((cases, 2 * dp)),
+            dscores: Array2::zeros((cases, heads)),
+            dx: Array2::zeros((cases, d)),
+            dq: vec![0.0; d],
+            dx2: vec![0.0; d],
+        }
+    }
+
+    /// The largest batch these buffers hold.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// A standard-layout matrix as one slice.
+fn flat(a: &Array2<f32>) -> &[f32] {
+    a.as_slice().expect("workspace matrices are contiguous")
+}
+
+/// A standard-layout matrix as one mutable slice.
+fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
+    a.as_slice_mut().expect("workspace matrices are contiguous")
+}
+
+/// Everything a pass needs before its first block: the weights in padded rows, the
+/// inputs of every (token, position) case, their keys and values, the "=" query and
+/// the score table. Small (a few products of 2p + 1 rows), once per pass.
+fn prepare(params: &View, ws: &mut Workspace) {
+    let Shape { p, d, heads, .. } = ws.shape;
+    let dh = d / heads;
+    let dp = ws.x.ncols();
+    ws.wkv.slice_mut(s![.., ..d]).assign(&params.wk);
+    ws.wkv.slice_mut(s![.., dp..dp + d]).assign(&params.wv);
+    ws.wo.slice_mut(s![.., ..d]).assign(&params.wo);
+    ws.w_in
+        .slice_mut(s![.., ..params.b_in.len()])
+        .assign(&params.w_in);
+    ws.w_out.slice_mut(s![.., ..d]).assign(&params.w_out);
+    ws.wu.slice_mut(s![.., ..p]).assign(&params.unembed);
+    ws.b_in[..params.b_in.len()].copy_from_slice(params.b_in.as_slice().expect("contiguous"));
+    ws.b_out[..d].copy_from_slice(params.b_out.as_slice().expect("contiguous"));
+
+    // The inputs of the 2p + 1 cases.
+    for t in 0..p {
+        for (pos, row) in [(0, t), (1, p + t)] {
+            let mut x = ws.x.row_mut(row);
+            for ((x, &e), &w) in x
+                .iter_mut()
+                .zip(params.embed.row(t))
+                .zip(params.pos.row(pos))
+            {
+                *x = e + w;
+            }
+        }
+    }
+    {
+        let mut x = ws.x.row_mut(2 * p);
+        for ((x, &e), &w) in x.iter_mut().zip(params.embed.row(p)).zip(params.pos.row(2)) {
+            *x = e + w;
+        }
+    }
+    ws.x2[..d].copy_from_slice(&ws.x.row(2 * p).as_slice().expect("contiguous")[..d]);
+
+    // Keys and values of every case (K = X W_K, V = X W_V).
+    let cases = 2 * p + 1;
+    let kvp = ws.kv.ncols();
+    for half in [0, dp] {
+        Gemm {
+            m: cases,
+            n: d,
+            k: d,
+            a: flat(&ws.x),
+            a_rs: dp,
+            a_cs: 1,
+            b: &flat(&ws.wkv)[half..],
+            b_rs: kvp,
+            c: &mut flat_mut(&mut ws.kv)[half..],
+            ldc: kvp,
+            init: Init::Zero,
+        }
+        .run();
+    }
+
+    // The "=" query, scaled by 1/√(d/H) so a score is one dot product.
+    let scale = 1.0 / (dh as f32).sqrt();
+    for (j, q) in ws.q.iter_mut().enumerate() {
+        let mut acc = 0.0f32;
+        for (i, &x) in ws.x2[..d].iter().enumerate() {
+            acc += x * params.wq[[i, j]];
+        }
+        *q = acc * scale;
+    }
+
+    // Scores of every case's key, per head.
+    for (t, mut row) in ws.scores.rows_mut().into_iter().enumerate() {
+        let k = &ws.kv.row(t).to_slice().expect("contiguous")[..d];
+        for (h, s) in row.iter_mut().enumerate() {
+            let cols = h * dh..(h + 1) * dh;
+            *s = k[cols.clone()]
+                .iter()
+                .zip(&ws.q[cols])
+                .map(|(&k, &q)| k * q)
+                .sum();
+        }
+    }
+
+    // exp(score − max) per case: a pair's three keys are cases of their own, so the
+    // exponentials of its softmax are the same for every pair that shares a case, and
+    // are taken here once instead of 3H times per pair (they were a tenth of a step).
+    // Shifted by each head's largest score, so every factor is at most 1.
+    for h in 0..heads {
+        let col = ws.scores.column(h);
+        let max = col
+            .iter()
+            .fold(f32::NEG_INFINITY, |m, &s| if s > m { s } else { m });
+        for (w, &s) in ws.weights.column_mut(h).iter_mut().zip(col) {
+            *w = exp_nonpos(s - max);
+        }
+    }
+}
+
+/// The transposes the backward products read (small, once per pass).
+fn prepare_backward(params: &View, ws: &mut Workspace) {
+    let d = ws.shape.d;
+    ws.wut.slice_mut(s![.., ..d]).assign(&params.unembed.t());
+    ws.w_outt
+        .slice_mut(s![.., ..params.b_in.len()])
+        .assign(&params.w_out.t());
+    ws.w_int.slice_mut(s![.., ..d]).assign(&params.w_in.t());
+    ws.wot.slice_mut(s![.., ..d]).assign(&params.wo.t());
+    ws.wkvt.slice_mut(s![..d, ..d]).assign(&params.wk.t());
+    ws.wkvt.slice_mut(s![d.., ..d]).assign(&params.wv.t());
+}
+
+/// The forward pass of one block of pairs (at most [`kernels::KC`]), into the
+/// workspace's first rows: attention at "=", the residual, the MLP and the logits.
+/// Expects [`prepare`] to be current.
+fn forward_block(pairs: &[Pair], ws: &mut Workspace) {
+    let Shape { p, d, mlp, .. } = ws.shape;
+    let rows = pairs.len();
+    assert!(rows <= ws.z.nrows(), "more pairs than a block");
+    let (dp, mp, pp) = (ws.z.ncols(), ws.h.ncols(), ws.logits.ncols());
+    attend(
+        pairs,
+        ws.shape,
+        Tables {
+            scores: ws.scores.view(),
+            weights: ws.weights.view(),
+            kv: ws.kv.view(),
+        },
+        &mut ws.att,
+        ws.z.view_mut(),
+    );
+    // Residual after attention: r2 = x2 + z W_O.
+    Gemm {
+        m: rows,
+        n: d,
+        k: d,
+        a: flat(&ws.z),
+        a_rs: dp,
+        a_cs: 1,
+        b: flat(&ws.wo),
+        b_rs: dp,
+        c: flat_mut(&mut ws.r2),
+        ldc: dp,
+        init: Init::Bias(&ws.x2),
+    }
+    .run();
+    // Hidden layer: h = ReLU(r2 W_in + b_in).
+    Gemm {
+        m: rows,
+        n: mlp,
+        k: d,
+        a: flat(&ws.r2),
+        a_rs: dp,
+        a_cs: 1,
+        b: flat(&ws.w_in),
+        b_rs: mp,
+        c: flat_mut(&mut ws.h),
+        ldc: mp,
+        init: Init::Bias(&ws.b_in),
+    }
+    .run();
+    relu(&mut flat_mut(&mut ws.h)[..rows * mp]);
+    // Residual after the MLP: rf = h W_out + b_out + r2.
+    Gemm {
+        m: rows,
+        n: d,
+        k: mlp,
+        a: flat(&ws.h),
+        a_rs: mp,
+        a_cs: 1,
+        b: flat(&ws.w_out),
+        b_rs: dp,
+        c: flat_mut(&mut ws.rf),
+        ldc: dp,
+        init: Init::Bias(&ws.b_out),
+    }
+    .run();
+    add_into(
+        &mut flat_mut(&mut ws.rf)[..rows * dp],
+        &flat(&ws.r2)[..rows * dp],
+    );
+    // Logits: rf W_U.
+    Gemm {
+        m: rows,
+        n: p,
+        k: d,
+        a: flat(&ws.rf),
+        a_rs: dp,
+        a_cs: 1,
+        b: flat(&ws.wu),
+        b_rs: pp,
+        c: flat_mut(&mut ws.logits),
+        ldc: pp,
+        init: Init::Zero,
+    }
+    .run();
+}
+
+with_avx2! {
+    /// ReLU in place (padding columns are zero and stay zero).
+    fn relu(xs: &mut [f32]) = relu_generic;
+}
+
+#[inline(always)]
+fn relu_generic(xs: &mut [f32]) {
+    // A compare-and-select, as in the MLP: `max` is a libm call on wasm, and a NaN
+    // passes through so a diverging run shows in the loss.
+    xs.iter_mut()
+        .for_each(|x| *x = if *x < 0.0 { 0.0 } else { *x });
+}
+
+with_avx2! {
+    /// acc += x, element-wise.
+    fn add_into(acc: &mut [f32], x: &[f32]) = add_into_generic;
+}
+
+#[inline(always)]
+fn add_into_generic(acc: &mut [f32], x: &[f32]) {
+    acc.iter_mut().zip(x).for_each(|(a, &x)| *a += x);
+}
+
+/// The per-case tables a block's attention reads (see [`Workspace`]).
+#[derive(Clone, Copy)]
+struct Tables<'a> {
+    scores: ArrayView2<'a, f32>,
+    weights: ArrayView2<'a, f32>,
+    kv: ArrayView2<'a, f32>,
+}
+
+/// Below this, a pair's three softmax factors (each exp(score − the head's largest
+/// over all cases)) have lost precision to underflow; the pair's softmax is then taken
+/// from its own scores. Far from any trained network's scores (it needs all three of a
+/// pair's scores ~69 below the head's largest).
+const MIN_WEIGHT_SUM: f32 = 1e-30;
+
+with_avx2! {
+    /// The "=" query's attention for each pair, kept in `att`, and the heads' outputs
+    /// z = Σ_j α_j V_j into the first d columns of `z`'s rows. Key 0 is case a, key 1
+    /// case p + b, key 2 case 2p; α_j = w_j / (w_0 + w_1 + w_2) with the cases'
+    /// exponential weights.
+    fn attend(
+        pairs: &[Pair],
+        shape: Shape,
+        tables: Tables,
+        att: &mut [f32],
+        z: ArrayViewMut2<f32>
+    ) = attend_generic;
+}
+
+#[inline(always)]
+fn attend_generic(
+    pairs: &[Pair],
+    shape: Shape,
+    tables: Tables,
+    att: &mut [f32],
+    mut z: ArrayViewMut2<f32>,
+) {
+    let Shape { p, d, heads, .. } = shape;
+    let dh = d / heads;
+    let Tables {
+        scores,
+        weights,
+        kv,
+    } = tables;
+    let dp = kv.ncols() / 2;
+    for ((pair, mut z), att) in pairs
+        .iter()
+        .zip(z.rows_mut())
+        .zip(att.chunks_exact_mut(heads * CONTEXT))
+    {
+        let cases = [pair.a as usize, p + pair.b as usize, 2 * p];
+        let w = cases.map(|t| weights.row(t).to_slice().expect("contiguous"));
+        let v = cases.map(|t| &kv.row(t).to_slice().expect("contiguous")[dp..dp + d]);
+        let z = &mut z.as_slice_mut().expect("contiguous")[..d];
+        for (h, ((((att, z), v0), v1), v2)) in att
+            .chunks_exact_mut(CONTEXT)
+            .zip(z.chunks_exact_mut(dh))
+            .zip(v[0].chunks_exact(dh))
+            .zip(v[1].chunks_exact(dh))
+            .zip(v[2].chunks_exact(dh))
+            .enumerate()
+        {
+            let mut e = [w[0][h], w[1][h], w[2][h]];
+            let mut sum = e[0] + e[1] + e[2];
+            // Written so that a NaN sum takes the fallback too.
+            let usable = sum > MIN_WEIGHT_SUM;
+            if !usable {
+                // Underflow (or a NaN, which this passes on): the pair's own softmax,
+                // shifted by its largest score.
+                let s = cases.map(|t| scores[[t, h]]);
+                let max = if s[0] > s[1] { s[0] } else { s[1] };
+                let max = if max > s[2] { max } else { s[2] };
+                e = s.map(|s| exp_nonpos(s - max));
+                sum = e[0] + e[1] + e[2];
+            }
+            let inv = 1.0 / sum;
+            let a = e.map(|e| e * inv);
+            att.copy_from_slice(&a);
+            for (((z, &v0), &v1), &v2) in z.iter_mut().zip(v0).zip(v1).zip(v2) {
+                *z = a[0] * v0 + a[1] * v1 + a[2] * v2;
+            }
+        }
+    }
+}
+
+/// What the backward pass through the attention reads for a block.
+#[derive(Clone, Copy)]
+struct AttentionBlock<'a> {
+    pairs: &'a [Pair],
+    shape: Shape,
+    /// The key and value tables.
+    kv: ArrayView2<'a, f32>,
+    /// The block's attention weights (block × H × 3).
+    att: &'a [f32],
+    /// d(loss)/dz for the block's pairs.
+    dz: ArrayView2<'a, f32>,
+}
+
+with_avx2! {
+    /// Back through the "=" query's attention for each pair of `block`: from dz to the
+    /// value table's gradient (`dkv`, columns dp..dp + d) and the score table's
+    /// (`dscores`), both summed over the pairs in order.
+    fn attend_backward(
+        block: AttentionBlock,
+        dkv: ArrayViewMut2<f32>,
+        dscores: ArrayViewMut2<f32>
+    ) = attend_backward_generic;
+}
+
+#[inline(always)]
+fn attend_backward_generic(
+    block: AttentionBlock,
+    mut dkv: ArrayViewMut2<f32>,
+    mut dscores: ArrayViewMut2<f32>,
+) {
+    let AttentionBlock {
+        pairs,
+        shape,
+        kv,
+        att,
+        dz,
+    } = block;
+    let Shape { p, d, heads, .. } = shape;
+    let dh = d / heads;
+    let dp = kv.ncols() / 2;
+    for ((pair, dz), att) in pairs
+        .iter()
+        .zip(dz.rows())
+        .zip(att.chunks_exact(heads * CONTEXT))
+    {
+        let cases = [pair.a as usize, p + pair.b as usize, 2 * p];
+        let dz = &dz.to_slice().expect("contiguous")[..d];
+        let v = cases.map(|t| &kv.row(t).to_slice().expect("contiguous")[dp..dp + d]);
+        // d(loss)/dα_j = dz_h · V_j,h, then back through the softmax:
+        // ds_j = α_j (dα_j − Σ_k α_k dα_k).
+        for (h, (att, dz)) in att
+            .chunks_exact(CONTEXT)
+            .zip(dz.chunks_exact(dh))
+            .enumerate()
+        {
+            let cols = h * dh..(h + 1) * dh;
+            let datt = v.map(|v| {
+                v[cols.clone()]
+                    .iter()
+                    .zip(dz)
+                    .map(|(&v, &g)| v * g)
+                    .sum::<f32>()
+            });
+            let mean = att[0] * datt[0] + att[1] * datt[1] + att[2] * datt[2];
+            for (j, &t) in cases.iter().enumerate() {
+                dscores[[t, h]] += att[j] * (datt[j] - mean);
+                // dV_j += α_j dz, head by head.
+                let mut row = dkv.row_mut(t);
+                let dv =
+                    &mut row.as_slice_mut().expect("contiguous")[dp + cols.start..dp + cols.end];
+                for (dv, &g) in dv.iter_mut().zip(dz) {
+                    *dv += att[j] * g;
+                }
+            }
+        }
+    }
+}
+
+/// Loss and accuracy of `params` on `pairs` (any number: evaluated in workspace-sized
+/// chunks, each in blocks).
+pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
+    let view = &View::of(params);
+    prepare(view, ws);
+    let p = ws.shape.p;
+    let mut total = BatchStats::default();
+    for chunk in pairs.chunks(ws.rows) {
+        let mut loss = 0.0;
+        let mut correct = 0;
+        for block in chunk.chunks(kernels::KC) {
+            forward_block(block, ws);
+            correct += cross_entropy_rows(
+                ws.logits.slice_mut(s![..block.len(), ..p]),
+                block,
+                None,
+                &mut loss,
+            );
+        }
+        total.merge(BatchStats {
+            loss: loss / chunk.len() as f64,
+            correct,
+            count: chunk.len(),
+        });
+    }
+    total
+}
+
+/// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
+pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
+    let view = &View::of(params);
+    prepare(view, ws);
+    let p = ws.shape.p;
+    let mut out = Array2::zeros((pairs.len(), p));
+    let rows = ws.z.nrows();
+    for (i, block) in pairs.chunks(rows).enumerate() {
+        forward_block(block, ws);
+        let start = i * rows;
+        out.slice_mut(s![start..start + block.len(), ..])
+            .assign(&ws.logits.slice(s![..block.len(), ..p]));
+    }
+    out
+}
+
+/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
+/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
+/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
+/// Returns the loss and accuracy over `pairs`. `pairs.len()` must be between 1 and
+/// `ws.rows()`.
+///
+/// Per block of [`kernels::KC`] pairs: the forward pass, the cross-entropy, then back
+/// through the read-out, the MLP and W_O (each weight's gradient summed over the blocks
+/// by its product), and through the attention into the tables' gradients. After the
+/// last block the tables' gradients are unfolded once into W_Q, W_K, W_V, W_E and W_pos.
+pub fn loss_and_grad(
+    params: &Params,
+    pairs: &[Pair],
+    total: usize,
+    grads: &mut Params,
+    ws: &mut Workspace,
+) -> BatchStats {
+    let view = &View::of(params);
+    let g = &mut GradMut::of(grads);
+    let n = pairs.len();
+    assert!(
+        n > 0 && n <= ws.rows && n <= total,
+        "batch of {n} pairs (of {total}) does not fit a workspace of {}",
+        ws.rows
+    );
+    prepare(view, ws);
+    prepare_backward(view, ws);
+    let Shape { p, d, mlp, .. } = ws.shape;
+    let (dp, mp, pp) = (ws.z.ncols(), ws.h.ncols(), ws.logits.ncols());
+    ws.dkv.fill(0.0);
+    ws.dscores.fill(0.0);
+    ws.dx2.fill(0.0);
+    g.b_in.fill(0.0);
+    g.b_out.fill(0.0);
+    let mut loss = 0.0f64;
+    let mut correct = 0;
+    for (index, block) in pairs.chunks(kernels::KC).enumerate() {
+        let rows = block.len();
+        let init = if index == 0 { Init::Zero } else { Init::Add };
+        forward_block(block, ws);
+        correct += cross_entropy_rows(
+            ws.logits.slice_mut(s![..rows, ..p]),
+            block,
+            Some(1.0 / total as f32),
+            &mut loss,
+        );
+
+        // Read-out: dW_U += rfᵀ G, d(rf) = G W_Uᵀ.
+        Gemm {
+            m: d,
+            n: p,
+            k: rows,
+            a: flat(&ws.rf),
+            a_rs: 1,
+            a_cs: dp,
+            b: flat(&ws.logits),
+            b_rs: pp,
+            c: &mut g.unembed[..],
+            ldc: p,
+            init,
+        }
+        .run();
+        Gemm {
+            m: rows,
+            n: d,
+            k: p,
+            a: flat(&ws.logits),
+            a_rs: pp,
+            a_cs: 1,
+            b: flat(&ws.wut),
+            b_rs: dp,
+            c: flat_mut(&mut ws.dres),
+            ldc: dp,
+            init: Init::Zero,
+        }
+        .run();
+
+        // MLP out: db_out += Σ d(rf), dW_out += hᵀ d(rf), dh = d(rf) W_outᵀ masked by
+        // the ReLU (h > 0 exactly where the pre-activation was positive).
+        for row in ws.dres.slice(s![..rows, ..d]).rows() {
+            add_into(g.b_out, row.to_slice().expect("contiguous"));
+        }
+        Gemm {
+            m: mlp,
+            n: d,
+            k: rows,
+            a: flat(&ws.h),
+            a_rs: 1,
+            a_cs: mp,
+            b: flat(&ws.dres),
+            b_rs: dp,
+            c: &mut g.w_out[..],
+            ldc: d,
+            init,
+        }
+        .run();
+        Gemm {
+            m: rows,
+            n: mlp,
+            k: d,
+            a: flat(&ws.dres),
+            a_rs: dp,
+            a_cs: 1,
+            b: flat(&ws.w_outt),
+            b_rs: mp,
+            c: flat_mut(&mut ws.dh),
+            ldc: mp,
+            init: Init::Zero,
+        }
+        .run();
+        relu_mask(
+            &mut flat_mut(&mut ws.dh)[..rows * mp],
+            &flat(&ws.h)[..rows * mp],
+        );
+
+        // MLP in: db_in += Σ dh, dW_in += r2ᵀ dh, and the residual's gradient after
+        // attention: d(r2) = d(rf) + dh W_inᵀ (added in place).
+        for row in ws.dh.slice(s![..rows, ..mlp]).rows() {
+            add_into(g.b_in, row.to_slice().expect("contiguous"));
+        }
+        Gemm {
+            m: d,
+            n: mlp,
+            k: rows,
+            a: flat(&ws.r2),
+            a_rs: 1,
+            a_cs: dp,
+            b: flat(&ws.dh),
+            b_rs: mp,
+            c: &mut g.w_in[..],
+            ldc: mlp,
+            init,
+        }
+        .run();
+        Gemm {
+            m: rows,
+            n: d,
+            k: mlp,
+            a: flat(&ws.dh),
+            a_rs: mp,
+            a_cs: 1,
+            b: flat(&ws.w_int),
+            b_rs: dp,
+            c: flat_mut(&mut ws.dres),
+            ldc: dp,
+            init: Init::Add,
+        }
+        .run();
+
+        // Attention out: the "=" input's gradient along the residual, dW_O += zᵀ d(r2),
+        // dz = d(r2) W_Oᵀ.
+        for row in ws.dres.slice(s![..rows, ..d]).rows() {
+            add_into(&mut ws.dx2, row.to_slice().expect("contiguous"));
+        }
+        Gemm {
+            m: d,
+            n: d,
+            k: rows,
+            a: flat(&ws.z),
+            a_rs: 1,
+            a_cs: dp,
+            b: flat(&ws.dres),
+            b_rs: dp,
+            c: &mut g.wo[..],
+            ldc: d,
+            init,
+        }
+        .run();
+        Gemm {
+            m: rows,
+            n: d,
+            k: d,
+            a: flat(&ws.dres),
+            a_rs: dp,
+            a_cs: 1,
+            b: flat(&ws.wot),
+            b_rs: dp,
+            c: flat_mut(&mut ws.dz),
+            ldc: dp,
+            init: Init::Zero,
+        }
+        .run();
+
+        // Through the attention, into the tables' gradients.
+        attend_backward(
+            AttentionBlock {
+                pairs: block,
+                shape: ws.shape,
+                kv: ws.kv.view(),
+                att: &ws.att,
+                dz: ws.dz.view(),
+            },
+            ws.dkv.view_mut(),
+            ws.dscores.view_mut(),
+        );
+    }
+
+    unfold_tables(view, g, ws);
+
+    BatchStats {
+        loss: loss / n as f64,
+        correct,
+        count: n,
+    }
+}
+
+with_avx2! {
+    /// dh = 0 where h is not positive (a select, so the loop vectorises).
+    fn relu_mask(dh: &mut [f32], h: &[f32]) = relu_mask_generic;
+}
+
+#[inline(always)]
+fn relu_mask_generic(dh: &mut [f32], h: &[f32]) {
+    dh.iter_mut()
+        .zip(h)
+        .for_each(|(g, &h)| *g = if h > 0.0 { *g } else { 0.0 });
+}
+
+/// From the tables' gradients (scores, values, the "=" input along the residual) to
+/// the parameters': keys and query from the scores, then W_Q, W_K, W_V and the inputs'
+/// gradient, then W_E and W_pos. Small products over the 2p + 1 cases, once per pass.
+fn unfold_tables(params: &View, g: &mut GradMut, ws: &mut Workspace) {
+    let Shape { p, d, heads, .. } = ws.shape;
+    let dh = d / heads;
+    let dp = ws.x.ncols();
+    let kvp = ws.kv.ncols();
+    let cases = 2 * p + 1;
+    let scale = 1.0 / (dh as f32).sqrt();
+
+    // A score is K_t,h · q_h (q scaled): dK_t,h = dS_t,h q_h, and the scaled query's
+    // gradient is Σ_t dS_t,h K_t,h.
+    ws.dq.fill(0.0);
+    for t in 0..cases {
+        let ds = ws.dscores.row(t);
+        let k = ws.kv.row(t);
+        let k = &k.to_slice().expect("contiguous")[..d];
+        let mut dkv = ws.dkv.row_mut(t);
+        let dk = &mut dkv.as_slice_mut().expect("contiguous")[..d];
+        for h in 0..heads {
+            let cols = h * dh..(h + 1) * dh;
+            let s = ds[h];
+            for i in cols {
+                dk[i] = s * ws.q[i];
+                ws.dq[i] += s * k[i];
+            }
+        }
+    }
+    // Unscaled query: q = scale · x2 W_Q, so dW_Q = x2ᵀ (scale dq) and the "=" input
+    // gets W_Q (scale dq).
+    for q in ws.dq.iter_mut() {
+        *q *= scale;
+    }
+    for i in 0..d {
+        let x = ws.x2[i];
+        let row = &mut g.wq[i * d..(i + 1) * d];
+        let mut acc = 0.0f32;
+        for (j, (w, &dq)) in row.iter_mut().zip(&ws.dq).enumerate() {
+            *w = x * dq;
+            acc += params.wq[[i, j]] * dq;
+        }
+        ws.dx2[i] += acc;
+    }
+
+    // K = X W_K, V = X W_V: dW_K = Xᵀ dK, dW_V = Xᵀ dV, dX = dK W_Kᵀ + dV W_Vᵀ.
+    for (half, c) in [(0, &mut *g.wk), (dp, &mut *g.wv)] {
+        Gemm {
+            m: d,
+            n: d,
+            k: cases,
+            a: flat(&ws.x),
+            a_rs: 1,
+            a_cs: dp,
+            b: &flat(&ws.dkv)[half..],
+            b_rs: kvp,
+            c,
+            ldc: d,
+            init: Init::Zero,
+        }
+        .run();
+    }
+    let wkvt = flat(&ws.wkvt);
+    for (i, half) in [0, dp].into_iter().enumerate() {
+        Gemm {
+            m: cases,
+            n: d,
+            k: d,
+            a: &flat(&ws.dkv)[half..],
+            a_rs: kvp,
+            a_cs: 1,
+            b: &wkvt[i * d * dp..],
+            b_rs: dp,
+            c: flat_mut(&mut ws.dx),
+            ldc: d,
+            init: if i == 0 { Init::Zero } else { Init::Add },
+        }
+        .run();
+    }
+
+    // X's rows are W_E[t] + W_pos[position]: W_E[t] gets its rows at positions 0 and 1,
+    // W_E[p] the "=" row (with the residual's and the query's shares); W_pos[0] and [1]
+    // the sums over the tokens.
+    g.pos.fill(0.0);
+    for t in 0..p {
+        let (d0, d1) = (ws.dx.row(t), ws.dx.row(p + t));
+        let e = &mut g.embed[t * d..(t + 1) * d];
+        for (i, e) in e.iter_mut().enumerate() {
+            *e = d0[i] + d1[i];
+        }
+        for (i, (a, b)) in d0.iter().zip(d1.iter()).enumerate() {
+            g.pos[i] += a;
+            g.pos[d + i] += b;
+        }
+    }
+    let eq = ws.dx.row(2 * p);
+    for i in 0..d {
+        let v = eq[i] + ws.dx2[i];
+        g.embed[p * d + i] = v;
+        g.pos[2 * d + i] = v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{Dataset, Op};
+
+    const SHAPE: Shape = Shape {
+        p: 7,
+        d: 8,
+        heads: 2,
+        mlp: 12,
+    };
+
+    /// Parameters of `shape` with non-zero biases and scores large enough that the
+    /// attention is far from uniform (so its gradient is exercised).
+    fn setup(shape: Shape) -> Params {
+        let mut params = Transformer::new(shape).init(5, 1.0);
+        for (name, scale) in [("wq", 3.0), ("wk", 3.0)] {
+            params.matrix_mut(name).iter_mut().for_each(|w| *w *= scale);
+        }
+        params
+            .vector_mut("b_in")
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = 0.1 * (i as f32 - 5.0));
+        params
+            .vector_mut("b_out")
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = 0.05 * i as f32);
+        params
+    }
+
+    /// The "=" query's attention from the tables against the naive pattern's last row,
+    /// with the queries and keys scaled by `sharpen`; returns how many (pair, head)
+    /// softmaxes fell back to the pair's own scores.
+    fn compare_attention(sharpen: f32) -> usize {
+        let model = Transformer::new(SHAPE);
+        let mut params = setup(SHAPE);
+        for name in ["wq", "wk"] {
+            params
+                .matrix_mut(name)
+                .iter_mut()
+                .for_each(|w| *w *= sharpen);
+        }
+        let pairs = Dataset::all_pairs(SHAPE.p as u32, Op::Add);
+        let mut ws = model.workspace(pairs.len());
+        prepare(&View::of(&params), &mut ws);
+        forward_block(&pairs, &mut ws);
+        let mut worst = 0.0f64;
+        let mut fallbacks = 0;
+        for (r, pair) in pairs.iter().enumerate() {
+            let naive = model.attention(&params, pair.a, pair.b);
+            for h in 0..SHAPE.heads {
+                let cases = [pair.a as usize, SHAPE.p + pair.b as usize, 2 * SHAPE.p];
+                let sum: f32 = cases.iter().map(|&t| ws.weights[[t, h]]).sum();
+                let usable = sum > MIN_WEIGHT_SUM;
+                fallbacks += usize::from(!usable);
+                for j in 0..CONTEXT {
+                    let fast = ws.att[r * SHAPE.heads * CONTEXT + h * CONTEXT + j] as f64;
+                    worst = worst.max((fast - naive[[h, 2, j]]).abs());
+                }
+            }
+        }
+        assert!(
+            worst < 1e-5,
+            "sharpened {sharpen}: worst difference {worst}"
+        );
+        fallbacks
+    }
+
+    #[test]
+    fn the_fast_attention_at_equals_matches_the_naive_pattern() {
+        assert_eq!(compare_attention(1.0), 0);
+        // Scores so spread that some pairs' three factors underflow: those take the
+        // softmax of their own scores, and still match.
+        assert!(compare_attention(12.0) > 0);
+    }
+
+    #[test]
+    fn logits_match_the_naive_forward_pass() {
+        let model = Transformer::new(SHAPE);
+        let params = setup(SHAPE);
+        let pairs = Dataset::all_pairs(SHAPE.p as u32, Op::Add);
+        let mut ws = model.workspace(10); // smaller than the batch: chunks
+        let fast = logits(&params, &pairs, &mut ws);
+        let naive = Naive::of(SHAPE, &params);
+        for (r, pair) in pairs.iter().enumerate() {
+            let f = naive.forward(&naive.token(pair.a as usize), &naive.token(pair.b as usize));
+            for c in 0..SHAPE.p {
+                let (x, y) = (fast[[r, c]] as f64, f.logits[c]);
+                assert!((x - y).abs() < 1e-4 * (1.0 + y.abs()), "{x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_embedding_is_the_numbers_rows_of_w_e() {
+        let model = Transformer::new(SHAPE);
+        let params = setup(SHAPE);
+        let e = model.embedding(&params);
+        assert_eq!(e.dim(), (SHAPE.p, SHAPE.d));
+        assert_eq!(e.row(3), params.matrix("embed").row(3));
+    }
+}
