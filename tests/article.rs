@@ -290,7 +290,11 @@ fn history_json_has_config_points_events_progress_and_milestones() {
         "memorised within 90 steps"
     );
     assert!(v["memorised_at"].is_u64());
-    assert!(v["grokked_at"].is_null() || v["grokked_at"].is_u64());
+    assert_eq!(v["grokked_at"].as_u64(), trainer.grokked_at());
+    assert!(
+        trainer.grokked_at().is_none(),
+        "90 steps are too few to grok"
+    );
     assert!(v["diverged_at"].is_null());
     // The points read back as they were (up to serde_json's parsing, which may be one
     // unit in the last place off; the text itself is the shortest exact representation).
