@@ -16,6 +16,8 @@
 //!   progress measures;
 //! - [`sweep`]: phase diagrams — grids of runs, classified into four phases;
 //! - [`plots`]: the article's figures, drawn with plotters on any backend (SVG, canvas);
+//! - [`prose`]: sentences for readers and screen readers (the worked example, a pair's
+//!   place in the split);
 //! - `web` (wasm32 only): the wasm-bindgen surface the page and its training worker call.
 
 pub mod analysis;
@@ -23,6 +25,7 @@ pub mod kernels;
 pub mod model;
 pub mod optim;
 pub mod plots;
+pub mod prose;
 pub mod rng;
 pub mod sweep;
 pub mod task;

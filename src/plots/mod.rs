@@ -21,7 +21,8 @@
 //!
 //! Under them: `theme.rs`, the one palette (every colour, defined once) and [`Theme`];
 //! `chart.rs`, the small chart engine (the log step axis, markers, legends, label
-//! placement, ranges, text measuring); `format.rs`, numbers as tick labels.
+//! placement, ranges, text measuring); `format.rs`, numbers as tick labels. The sentences
+//! shown beside the figures are built in [`crate::prose`].
 //!
 //! **Any backend.** Every figure is a function over plotters' [`DrawingBackend`]: the tests
 //! draw into an SVG string natively, the page draws into a `<canvas>` through

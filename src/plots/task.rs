@@ -2,13 +2,15 @@
 //! example, and the p × p table of all pairs coloured by a run's train/test split.
 //!
 //! [`TaskExample`] is one checked example (a ∘ b) mod p and [`PairTable`] the split of
-//! every pair. [`PairsLayout`], like the phase diagram's layout, says where the cells lie
-//! without measuring text, so hovering and drawing agree.
+//! every pair; the sentences the page shows beside these figures are built in
+//! [`crate::prose`]. [`PairsLayout`], like the phase diagram's layout, says where the cells
+//! lie without measuring text, so hovering and drawing agree.
 
 use super::chart::{layout_legend, measure, text_width, DrawResult};
 use super::theme::{
     Theme, ANSWER_COLOR, A_COLOR, B_COLOR, FONT, PAIR_TEST_COLOR, PAIR_TRAIN_COLOR,
 };
+use crate::prose;
 use crate::task::{is_prime, pow_mod, Dataset, Op};
 use crate::train::{Config, ConfigError};
 use plotters::coord::Shift;
@@ -62,50 +64,20 @@ impl TaskExample {
         TaskExample::new(p, op.parse::<Op>()?, a, b)
     }
 
-    /// The worked example, e.g. "a + b = 45 + 60 = 105 ≡ 8 (mod 97)",
-    /// "a − b = 3 − 10 = −7 ≡ 90 (mod 97)", "a ÷ b = 5 ÷ 3 ≡ 5 · 65 = 325 ≡ 34 (mod 97)"
-    /// (65 is the inverse of 3, see [`TaskExample::note`]). The plain value is left out
-    /// when it is already the answer: "a + b = 3 + 4 = 7 (mod 97)".
+    /// The worked example, e.g. "a + b = 45 + 60 = 105 ≡ 8 (mod 97)" (see
+    /// [`prose::worked_example`]).
     pub fn caption(&self) -> String {
-        let (a, b, p) = (self.a as i64, self.b as i64, self.p as i64);
-        let (terms, value) = match self.op {
-            Op::Add => (format!("{a} + {b}"), a + b),
-            Op::Sub => (format!("{a} − {b}"), a - b),
-            Op::Mul => (format!("{a} · {b}"), a * b),
-            Op::Div => {
-                let inv = self.inverse_of_b() as i64;
-                (format!("{a} ÷ {b} ≡ {a} · {inv}"), a * inv)
-            }
-            Op::X2y2 => (format!("{a}² + {b}²"), a * a + b * b),
-            Op::X2xyy2 => (format!("{a}² + {a}·{b} + {b}²"), a * a + a * b + b * b),
-        };
-        let value_text = if value < 0 {
-            format!("−{}", -value)
-        } else {
-            value.to_string()
-        };
-        let formula = self.op.formula();
-        if value == self.answer as i64 {
-            format!("{formula} = {terms} = {value_text} (mod {p})")
-        } else {
-            format!(
-                "{formula} = {terms} = {value_text} ≡ {} (mod {p})",
-                self.answer
-            )
-        }
+        prose::worked_example(self)
     }
 
     /// A second line where the caption needs one: for division, where the inverse comes
-    /// from ("65 is the inverse of 3: 3 · 65 ≡ 1").
+    /// from (see [`prose::inverse_note`]).
     pub fn note(&self) -> Option<String> {
-        (self.op == Op::Div).then(|| {
-            let inv = self.inverse_of_b();
-            format!("{inv} is the inverse of {b}: {b} · {inv} ≡ 1", b = self.b)
-        })
+        prose::inverse_note(self)
     }
 
     /// b⁻¹ mod p (Fermat), for division.
-    fn inverse_of_b(&self) -> u32 {
+    pub(crate) fn inverse_of_b(&self) -> u32 {
         pow_mod(self.b as u64, self.p as u64 - 2, self.p as u64) as u32
     }
 }
@@ -433,40 +405,11 @@ impl PairTable {
         (a < self.p && b < self.p).then(|| self.kinds[(a * self.p + b) as usize])
     }
 
-    /// The sentence beside the task figures: the worked example for (a, b), whether the
-    /// network trains on that pair, and the size of the split, e.g. "a + b = 3 + 5 = 8
-    /// (mod 97). The network trains on this pair: it is one of the 2,823 training pairs
-    /// (30% of 9,409); the other 6,586 are the test set." Errors as [`TaskExample::new`].
+    /// The sentence beside the task figures for the pair (a, b) (see
+    /// [`prose::pair_summary`]). Errors as [`TaskExample::new`].
     pub fn summary(&self, a: u32, b: u32) -> Result<String, String> {
-        let example = TaskExample::new(self.p, self.op, a, b)?;
-        let (train, test) = (self.count(PairKind::Train), self.count(PairKind::Test));
-        let total = train + test;
-        let whose = match self.kind(a, b) {
-            Some(PairKind::Train) => "The network trains on this pair: it is one of the",
-            _ => "The network never sees this pair during training; it learns from the",
-        };
-        Ok(format!(
-            "{}. {whose} {} training pairs ({}% of {}); the other {} are the test set.",
-            example.caption(),
-            format_count(train),
-            (100.0 * train as f64 / total.max(1) as f64).round(),
-            format_count(total),
-            format_count(test),
-        ))
+        prose::pair_summary(self, a, b)
     }
-}
-
-/// An integer with thousands separators: 9409 → "9,409".
-fn format_count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Where the cells of the pairs table lie (pixels from the figure's top-left), so the page
