@@ -19,10 +19,11 @@
 //!   [`TaskExample`]) and [`draw_task_pairs`] (the p × p table of pairs coloured by the
 //!   run's split, a [`PairTable`], with a [`PairsLayout`] for hit-testing).
 //!
-//! Under them: `theme.rs`, the one palette (every colour, defined once) and [`Theme`];
-//! `chart.rs`, the small chart engine (the log step axis, markers, legends, label
-//! placement, ranges, text measuring); `format.rs`, numbers as tick labels. The sentences
-//! shown beside the figures are built in [`crate::prose`].
+//! Under them: `theme.rs`, the one palette (every colour, defined once, with the page's
+//! CSS copies listed in [`CSS_COLORS`]) and [`Theme`]; `chart.rs`, the small chart engine
+//! (the log step axis, markers, legends, label placement, ranges, text measuring);
+//! `format.rs`, numbers as tick labels. The sentences shown beside the figures are built
+//! in [`crate::prose`].
 //!
 //! **Any backend.** Every figure is a function over plotters' [`DrawingBackend`]: the tests
 //! draw into an SVG string natively, the page draws into a `<canvas>` through
@@ -64,11 +65,11 @@ pub use phase::{draw_phase_diagram, phase_abbrev, PhaseCell, PhaseGrid, PhaseLay
 pub use progress::draw_progress;
 pub use task::{draw_task_clock, draw_task_pairs, PairKind, PairTable, PairsLayout, TaskExample};
 pub use theme::{
-    css_hex, okabe_ito, phase_color, Palette, Theme, ANSWER_COLOR, A_COLOR, B_COLOR,
-    COMPREHENSION_COLOR, CONFUSION_COLOR, DARK, EXCLUDED_COLOR, GINI_COLOR, GROKKING_COLOR,
-    KEY_FREQUENCY_COLOR, KEY_SHARE_COLOR, LIGHT, MARKER_COLOR, MEMORISATION_COLOR, NORM_COLOR,
-    PAIR_TEST_COLOR, PAIR_TRAIN_COLOR, PHASE_INK, RESTRICTED_COLOR, RUN_COLORS, TEST_COLOR,
-    TRAIN_COLOR,
+    css_hex, okabe_ito, phase_color, CssColor, Palette, Theme, ANSWER_COLOR, A_COLOR, B_COLOR,
+    COMPREHENSION_COLOR, CONFUSION_COLOR, CSS_COLORS, DARK, EXCLUDED_COLOR, GINI_COLOR,
+    GROKKING_COLOR, KEY_FREQUENCY_COLOR, KEY_SHARE_COLOR, LIGHT, MARKER_COLOR, MEMORISATION_COLOR,
+    NORM_COLOR, PAIR_TEST_COLOR, PAIR_TRAIN_COLOR, PHASE_INK, RESTRICTED_COLOR, RUN_COLORS,
+    TEST_COLOR, TRAIN_COLOR,
 };
 
 #[cfg(doc)]

@@ -4,8 +4,9 @@
 //! ([`okabe_ito`], safe for the common kinds of colour blindness), the roles the figures
 //! give them (train, test, weight norm, phases, operands, …) as aliases of those, the
 //! greys of the light and dark [`Palette`], and the hues of the embedding circle's tokens.
-//! The constants are public so that the page's stylesheet (HTML legends, the phase table,
-//! slider accents) can match them exactly.
+//! The page's stylesheet repeats some of them as CSS custom properties (HTML legends, the
+//! phase table, slider accents); [`CSS_COLORS`] says which property mirrors which
+//! constant, and `tests/theme.rs` reads `www/style.css` and fails when one drifts.
 //!
 //! [`Theme`] is what a figure is drawn with: the scale (every font size, line width and
 //! margin is multiplied by it, so a canvas at `devicePixelRatio` 2 or a presenter's zoom
@@ -173,6 +174,49 @@ pub const DARK: Palette = Palette {
 /// A colour as CSS hex, `#RRGGBB` (upper case, as plotters' SVG backend writes it).
 pub fn css_hex(color: RGBColor) -> String {
     format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2)
+}
+
+// ---------------------------------------------------------------------------------------
+// The page's copies
+
+/// A colour the page's stylesheet (`www/style.css`) repeats as a CSS custom property, so
+/// that HTML next to a figure (legends, the phase table, controls) matches it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CssColor {
+    /// The custom property, e.g. `--train`.
+    pub name: &'static str,
+    /// Its value in the light theme (the stylesheet's `:root` rule).
+    pub light: RGBColor,
+    /// Its value under `prefers-color-scheme: dark` (where the stylesheet does not set it
+    /// again, the light value, which must then be the same).
+    pub dark: RGBColor,
+}
+
+/// Every colour variable of `www/style.css` that stands for a colour defined here; the
+/// stylesheet's other variables (panels, form fields, warnings) are the page's own.
+/// `tests/theme.rs` checks the stylesheet against this list, in both themes.
+pub const CSS_COLORS: [CssColor; 14] = [
+    css("--bg", LIGHT.background, DARK.background),
+    css("--fg", LIGHT.text, DARK.text),
+    css("--muted", LIGHT.muted, DARK.muted),
+    css("--rule", LIGHT.grid, DARK.grid),
+    css("--train", TRAIN_COLOR, TRAIN_COLOR),
+    css("--test", TEST_COLOR, TEST_COLOR),
+    css("--norm", NORM_COLOR, NORM_COLOR),
+    css("--confusion", CONFUSION_COLOR, CONFUSION_COLOR),
+    css("--memorisation", MEMORISATION_COLOR, MEMORISATION_COLOR),
+    css("--grokking", GROKKING_COLOR, GROKKING_COLOR),
+    css("--comprehension", COMPREHENSION_COLOR, COMPREHENSION_COLOR),
+    css("--phase-ink", PHASE_INK, PHASE_INK),
+    // The page's accent (slider thumbs, links, pressed buttons): blue, sky blue on the
+    // dark background, where blue is too dark to read.
+    css("--accent", BLUE, SKY_BLUE),
+    // The keyboard focus ring: orange, which reads on both backgrounds.
+    css("--focus", ORANGE, ORANGE),
+];
+
+const fn css(name: &'static str, light: RGBColor, dark: RGBColor) -> CssColor {
+    CssColor { name, light, dark }
 }
 
 // ---------------------------------------------------------------------------------------
