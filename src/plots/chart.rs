@@ -387,11 +387,12 @@ pub(super) fn text_width<DB: DrawingBackend>(
     Ok(measure(area, &plain, style)?.0)
 }
 
-/// Text sizes already measured, per backend type, text and font size. In the browser
-/// plotters measures text by adding a `<span>` to the page and reading its size, which
-/// forces a layout; a live chart redrawn every frame asks for the same few labels again
-/// and again, so they are remembered (up to [`MEASURE_CACHE`] entries, then forgotten).
-type MeasureKey = (&'static str, String, u64);
+/// Text sizes already measured, per backend type, font (family and style — a bold "45"
+/// is wider than a regular one), text and font size. In the browser plotters measures
+/// text by adding a `<span>` to the page and reading its size, which forces a layout; a
+/// live chart redrawn every frame asks for the same few labels again and again, so they
+/// are remembered (up to [`MEASURE_CACHE`] entries, then forgotten).
+type MeasureKey = (&'static str, String, String, u64);
 
 thread_local! {
     static MEASURED: std::cell::RefCell<std::collections::HashMap<MeasureKey, (i32, i32)>> =
@@ -401,17 +402,29 @@ thread_local! {
 /// Most text sizes remembered by [`measure`].
 const MEASURE_CACHE: usize = 1024;
 
+/// What [`measure`] remembers a size by.
+pub(super) fn measure_key<DB: DrawingBackend>(text: &str, style: &TextStyle) -> MeasureKey {
+    let font = &style.font;
+    let face = format!(
+        "{} {}",
+        font.get_family().as_str(),
+        font.get_style().as_str()
+    );
+    (
+        std::any::type_name::<DB>(),
+        face,
+        text.to_string(),
+        font.get_size().to_bits(),
+    )
+}
+
 /// The (width, height) of `text` in `style` on this backend, measured once.
 pub(super) fn measure<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
 ) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
-    let key = (
-        std::any::type_name::<DB>(),
-        text.to_string(),
-        style.font.get_size().to_bits(),
-    );
+    let key = measure_key::<DB>(text, style);
     if let Some(size) = MEASURED.with(|m| m.borrow().get(&key).copied()) {
         return Ok(size);
     }

@@ -54,6 +54,9 @@ mod progress;
 mod task;
 mod theme;
 
+#[cfg(test)]
+mod tests;
+
 pub use chart::{DrawResult, RunCurves, MIN_LOSS};
 pub use curves::{draw_accuracy, draw_comparison, draw_loss, draw_weight_norm, Metric};
 pub use embedding::{
