@@ -33,9 +33,10 @@
 //! top/centre/bottom) rather than positioned by its measured size wherever possible.
 //!
 //! **One scale.** The figures carry no titles (the page supplies headings and captions).
-//! All sizes — fonts, line widths, margins — are multiplied by [`Theme::scale`] (through
-//! the theme's `px`, `stroke` and font-size helpers, never by hand), so a canvas drawn at
-//! `devicePixelRatio` 2 looks the same as at 1, only crisper, and a presenter can zoom.
+//! All sizes — fonts, line widths, margins — are given in CSS pixels and multiplied by
+//! [`Theme::scale`] (the theme's `px`, `stroke` and font-size helpers do it), so a canvas
+//! drawn at `devicePixelRatio` 2 looks the same as at 1, only crisper, and a presenter can
+//! zoom.
 //!
 //! **Any data.** Every function fills its area with the theme's background first and
 //! copes with empty or partial input (no points yet, a single point, zeros on a log axis,
