@@ -22,7 +22,7 @@
 //!   progress measures; the path through weight space, effective dimension;
 //! - [`sweep`]: phase diagrams — grids of runs, classified into four phases;
 //! - [`plots`]: the figures, drawn with plotters on any backend (SVG, canvas);
-//! - [`prose`]: the sentences the page shows about runs;
+//! - [`prose`]: the sentences the page shows about runs, the task and the embedding;
 //! - `web` (wasm32 only): bindings of all this for the page and its workers.
 
 pub mod analysis;

@@ -2,7 +2,8 @@
 //! The Rust behind the article's new figures that is not drawing: the bounded history of
 //! embedding frames for the scrubber, the screen-reader summaries, the JSON export.
 
-use grokking::analysis::{self, frame_cap, frame_summary, percent, thin_index, Frames};
+use grokking::analysis::{self, frame_cap, thin_index, Frames};
+use grokking::prose::{frame_summary, percent};
 use grokking::prose::{comparison_summary, RunOutline};
 use grokking::train::{history_json, Point};
 use grokking::{Config, Trainer};
