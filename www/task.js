@@ -6,27 +6,29 @@
 //
 // URL (a share link): sec=task with p, op, frac, seed and a, b.
 
-import { ops, draw_task_clock, draw_task_pairs, task_pair_at, task_summary } from './pkg/grokking.js';
-import { DEFAULTS, parseQuery, sectionLink } from './params.js';
+import { primes, draw_task_clock, draw_task_pairs, task_pair_at, task_summary } from './pkg/grokking.js';
+import { DEFAULTS, LIMITS, OPS, defaultSpec, parseLink, sectionLink } from './params.js';
 import { wirePngButtons } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 
-const P_CHOICES = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 47, 53, 59, 61, 67, 71, 79, 89, 97];
+/** The moduli offered: the primes up to 97 from 5 (a table of 3 × 3 shows too little). */
+const P_MENU = [5, 97];
 
 export function setupTask({ board, search }) {
   const params = new URLSearchParams(search);
   const linked = params.get('sec') === 'task';
-  const config = { ...DEFAULTS, p: 23, ...(linked ? parseQuery(search).config : {}) };
+  const config = { ...DEFAULTS, p: 23, ...(linked ? parseLink(search).spec.config : {}) };
   const ui = {
     p: $('task-p'), op: $('task-op'), frac: $('task-frac'), fracValue: $('task-frac-value'),
     a: $('task-a'), b: $('task-b'), seed: $('task-seed'), link: $('task-link'),
     summary: $('task-summary'), pairs: $('fig-pairs'),
   };
-  const choices = [...new Set([...P_CHOICES, config.p])].sort((x, y) => x - y);
+  const choices = [...new Set([...primes(...P_MENU), config.p])].sort((x, y) => x - y);
   for (const p of choices) ui.p.append(new Option(String(p), String(p)));
-  const formulas = ops();
-  for (const o of formulas) ui.op.append(new Option(`(${o.formula}) mod p`, o.name));
+  for (const o of OPS) ui.op.append(new Option(`(${o.label}) mod p`, o.name));
+  ui.frac.min = String(LIMITS.frac[0]);
+  ui.frac.max = String(LIMITS.frac[1]);
   let a = linked && params.has('a') ? Number(params.get('a')) : 9;
   let b = linked && params.has('b') ? Number(params.get('b')) : 17;
 
@@ -61,7 +63,7 @@ export function setupTask({ board, search }) {
       sentence = err.message;
     }
     ui.summary.textContent = `With p = ${config.p}, a = ${a}, b = ${b}: ${sentence}`;
-    ui.link.dataset.href = sectionLink('task', { config, extra: { a, b } });
+    ui.link.dataset.href = sectionLink('task', { ...defaultSpec(), config }, { a, b });
     board.touch(clock);
     board.touch(pairs);
   }
