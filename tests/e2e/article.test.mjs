@@ -51,6 +51,22 @@ async function waitForRun(page, id, predicate, timeoutMs = 60_000) {
   return waitForMetric(page, predicate, timeoutMs, `#run-${id}`);
 }
 
+/**
+ * Exports run `id`'s history as CSV (from section `section`'s bar, without scrolling to
+ * it) and returns the text. The worker answers requests in order, so once the file is
+ * here every message it posted before — a 'running', a snapshot — has reached the page:
+ * a positive signal after which "nothing happened" can be asserted.
+ */
+async function roundTrip(page, section, id) {
+  const button = `#${section}-csv-${id}`;
+  await page.waitForSelector(`${button}:not([disabled])`, { state: 'attached', timeout: 30_000 });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.$eval(button, (b) => b.click()),
+  ]);
+  return readFile(await download.path(), 'utf8');
+}
+
 async function scrollTo(page, selector) {
   await page.locator(selector).scrollIntoViewIfNeeded();
   await page.evaluate((s) => document.querySelector(s).scrollIntoView({ block: 'center' }), selector);
@@ -78,11 +94,12 @@ test('the puzzle starts by itself; each live figure trains when scrolled into vi
   for (const [section, runs] of [['decay', ['decay-off', 'decay-on']], ['data', ['data']], ['inside', ['inside']]]) {
     await scrollTo(page, `#${section} .live`);
     for (const id of runs) await waitForRun(page, id, (m) => m.state === 'running' && m.step >= 10, 40_000);
-    // The puzzle, off screen now, has paused.
-    await waitForRun(page, 'puzzle', (m) => m.state === 'paused' || m.state === 'finished', 10_000);
-    const held = (await readRun(page, 'puzzle')).step;
-    await sleep(700);
-    assert.equal((await readRun(page, 'puzzle')).step, held, 'the hidden puzzle does not train');
+    // The puzzle, off screen now, has paused, and stays paused.
+    const held = await waitForRun(page, 'puzzle', (m) => m.state === 'paused' || m.state === 'finished', 10_000);
+    await roundTrip(page, 'puzzle', 'puzzle');
+    const after = await readRun(page, 'puzzle');
+    assert.equal(after.state, held.state, 'the hidden puzzle does not train');
+    assert.equal(after.step, held.step, 'the hidden puzzle does not train');
     await sleep(300);
     await screenshotOf(page, `#${section}`, `article-${section}-desktop`);
   }
@@ -220,9 +237,10 @@ test('a section share link reproduces the run; CSV, JSON and PNG exports match i
 test('keyboard: shortcuts act on the figure in view, help opens and closes, focus is visible', { timeout: 60_000 }, async () => {
   const opened = await open('?autoplay=0');
   const { page } = opened;
-  await page.waitForSelector('#puzzle-play');
-  await sleep(300);
+  // Its worker has made the run (and answered since): it would be training by now.
+  await roundTrip(page, 'puzzle', 'puzzle');
   assert.equal((await readRun(page, 'puzzle')).state, 'idle', 'autoplay=0: nothing starts');
+  assert.equal((await readRun(page, 'puzzle')).step, 0, 'autoplay=0: nothing starts');
 
   await page.keyboard.press('?');
   await page.waitForSelector('#help[open]');
@@ -242,10 +260,11 @@ test('keyboard: shortcuts act on the figure in view, help opens and closes, focu
   await page.keyboard.press('r');
   await waitForRun(page, 'puzzle', (m) => m.step === 0, 10_000);
 
-  // Not while typing: R in a number field changes nothing.
+  // Not while typing: Space in a number field is the field's, not a shortcut.
   await page.focus('#task-a');
   await page.keyboard.press('Space');
-  await sleep(300);
+  assert.equal(await page.textContent('#puzzle-play'), 'Play', 'the key did not press Play');
+  await roundTrip(page, 'puzzle', 'puzzle');
   assert.equal((await readRun(page, 'puzzle')).step, 0);
   assert.equal((await readRun(page, 'puzzle')).state, 'idle');
 
@@ -284,9 +303,11 @@ test('presenter mode with controls hidden; reduced motion means no autoplay', { 
 
   const context = await browser.newContext({ reducedMotion: 'reduce', viewport: DESKTOP });
   const calm = await openPage(context, '');
-  await sleep(2500);
+  // Its worker has made the run (and answered since): it would be training by now.
+  await roundTrip(calm.page, 'puzzle', 'puzzle');
   const m = await readRun(calm.page, 'puzzle');
   assert.equal(m.step, 0, 'no autoplay under reduced motion');
+  assert.equal(m.state, 'idle', 'no autoplay under reduced motion');
   assert.ok(await calm.page.isVisible('#motion-note'));
   assert.match(await calm.page.textContent('#puzzle-summary'), /Press Play/);
   await calm.page.click('#puzzle-play');
