@@ -85,11 +85,15 @@ export function setupTask({ board, search }) {
 
   // Pick a pair by clicking the table, or with the arrow keys while it has the focus.
   ui.pairs.addEventListener('click', (event) => {
-    // CSS pixels from the canvas's corner; the layout is the drawing's own (Rust).
+    // The layout is the drawing's own (Rust), in the canvas's pixels: convert the click
+    // from CSS pixels by the canvas's pixels per CSS pixel (the device-pixel ratio,
+    // which browser zoom changes too). The drawing scale is not that ratio: it also
+    // holds the page's text zoom (presenter mode).
     const rect = ui.pairs.getBoundingClientRect();
-    const scale = board.scaleOf(ui.pairs);
-    const hit = task_pair_at(ui.pairs.width, ui.pairs.height, scale, config.p,
-      event.clientX - rect.left, event.clientY - rect.top);
+    if (rect.width === 0 || rect.height === 0) return;
+    const x = (event.clientX - rect.left) * (ui.pairs.width / rect.width);
+    const y = (event.clientY - rect.top) * (ui.pairs.height / rect.height);
+    const hit = task_pair_at(ui.pairs.width, ui.pairs.height, board.scaleOf(ui.pairs), config.p, x, y);
     if (hit) {
       [a, b] = [hit[0], hit[1]];
       show();

@@ -355,6 +355,94 @@ test('the task section: a link opens on a pair; keys and clicks pick another', {
   await finish(opened);
 });
 
+/**
+ * The pair drawn under the point (fx, fy) of the pairs table (fractions of the canvas),
+ * read from the canvas's own pixels — independent of the page's hit-testing: the
+ * cells are filled rectangles in the training or test colour with a hairline gap
+ * between neighbours, so a cell's column is the number of cells to its left before the
+ * gap widens into the row labels, and its row the number above it before the legend.
+ * Returns {a, b, x, y}: the pair and its cell's centre in CSS pixels from the canvas's
+ * corner, or null if (fx, fy) is not on a cell.
+ */
+function pairUnder(page, fx, fy) {
+  return page.evaluate(([fx, fy]) => {
+    const canvas = document.querySelector('#fig-pairs');
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const colours = [[0x00, 0x72, 0xb2], [0xd5, 0x5e, 0x00]]; // PAIR_TRAIN_COLOR, PAIR_TEST_COLOR
+    const cell = (x, y) => {
+      if (x < 0 || y < 0 || x >= width || y >= height) return false;
+      const i = 4 * (y * width + x);
+      return colours.some((c) => Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 24);
+    };
+    const x = Math.round(fx * width);
+    const y = Math.round(fy * height);
+    if (!cell(x, y)) return null;
+    // This cell's extent, then the cells before it along the row and up the column.
+    let [x0, x1, y0, y1] = [x, x, y, y];
+    while (cell(x0 - 1, y)) x0 -= 1;
+    while (cell(x1 + 1, y)) x1 += 1;
+    while (cell(x, y0 - 1)) y0 -= 1;
+    while (cell(x, y1 + 1)) y1 += 1;
+    /** Cells passed walking from `from` down to 0 with `at(i)`, until a gap wider than a hairline. */
+    const before = (from, at) => {
+      let count = 0;
+      let gap = 0;
+      for (let i = from; i >= 0; i--) {
+        if (at(i)) {
+          if (gap > 0) count += 1;
+          gap = 0;
+        } else if (++gap > 3) {
+          break; // the end of the table: the labels, the legend
+        }
+      }
+      return count;
+    };
+    const b = before(x0 - 1, (i) => cell(i, y));
+    const a = before(y0 - 1, (i) => cell(x, i));
+    const box = canvas.getBoundingClientRect();
+    return { a, b, x: ((x0 + x1 + 1) / 2) * (box.width / width), y: ((y0 + y1 + 1) / 2) * (box.height / height) };
+  }, [fx, fy]);
+}
+
+test('the table of pairs picks the pair under the pointer at 150% zoom and in presenter mode', { timeout: 90_000 }, async () => {
+  // Chromium's zoom changes the device-pixel ratio and narrows the CSS viewport: 150% of
+  // a 1280 × 900 window is what this context shows the page.
+  const context = await browser.newContext({ viewport: { width: 853, height: 600 }, deviceScaleFactor: 1.5 });
+  for (const present of [false, true]) {
+    const query = `?sec=task&p=13&frac=0.5&seed=2&a=0&b=0${present ? '&present=1' : ''}#task`;
+    const opened = await openPage(context, query);
+    const { page } = opened;
+    assert.equal(await page.evaluate(() => devicePixelRatio), 1.5);
+    if (present) {
+      // Applied once the wasm module has loaded, like the rest of the page's setup.
+      await page.waitForFunction(() => document.documentElement.classList.contains('present'));
+      const font = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+      assert.ok(font > 16, `presenter mode enlarges the text (${font}px)`);
+    }
+    await page.locator('#fig-pairs').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 0, b = 0'));
+    await page.waitForFunction(() => /drawn in/.test(document.querySelector('#t-pairs').textContent));
+    // Cells in rows and columns apart from each other and from (0, 0), whose outline
+    // would otherwise lie on the path the pixels are read along.
+    for (const [fx, fy] of [[0.48, 0.52], [0.78, 0.83]]) {
+      const want = await pairUnder(page, fx, fy);
+      assert.ok(want !== null, `a cell under (${fx}, ${fy})`);
+      assert.ok(want.a > 0 && want.b > 0, `away from (0, 0): ${JSON.stringify(want)}`);
+      const box = await page.locator('#fig-pairs').boundingBox();
+      await page.mouse.click(box.x + want.x, box.y + want.y);
+      await page.waitForFunction(
+        ([a, b]) => document.querySelector('#task-summary').textContent.includes(`a = ${a}, b = ${b}:`),
+        [want.a, want.b], { timeout: 5_000 },
+      ).catch(async () => assert.fail(`clicked the cell of (${want.a}, ${want.b})${present ? ' in presenter mode' : ''}; the page picked: ${await page.textContent('#task-summary')}`));
+    }
+    await screenshotOf(page, '#task', `article-task-zoom150${present ? '-present' : ''}`);
+    assert.deepEqual(opened.problems(), []);
+    await page.close();
+  }
+  await context.close();
+});
+
 test('what changes inside: the scrubber replays the history, and its link keeps the step shown', { timeout: 90_000 }, async () => {
   const opened = await open('?sec=inside&p=31&frac=0.6&until=800#inside');
   const { page } = opened;
