@@ -32,6 +32,7 @@ import { setupTask } from './task.js';
 import { setupKeys, register } from './keys.js';
 import { setupPresent } from './present.js';
 import { saveText, runName, wirePngButtons, addPngButtons } from './export.js';
+import { fillFacts } from './facts.js';
 import {
   initParams, DEFAULTS, LIMITS, OPS, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
   defaultSpec, describesRun, parseLink, linkQuery, formatNumber, viewSuffix, workerCount,
@@ -588,6 +589,7 @@ for (const type of ['wheel', 'touchmove', 'keydown']) {
 }
 
 async function main() {
+  fillFacts(); // the quoted numbers, meanwhile (no wasm needed)
   await init({ module_or_path: wasmUrl() });
   initParams();
   ui.op.replaceChildren(...OPS.map((o) => option(o.name, `(${o.label}) mod p`)));

@@ -234,6 +234,32 @@ test('a section share link reproduces the run; CSV, JSON and PNG exports match i
   await finish(opened);
 });
 
+test('the numbers the text quotes are those of facts.json (scripts/facts runs the CLI)', { timeout: 60_000 }, async () => {
+  const opened = await open('?autoplay=0');
+  const { page } = opened;
+  await page.waitForFunction(() => document.documentElement.dataset.facts === 'filled', null, { timeout: 30_000 });
+  const facts = JSON.parse(await readFile(new URL('../../www/facts.json', import.meta.url), 'utf8'));
+  const spans = await page.evaluate(() => [...document.querySelectorAll('[data-fact]')]
+    .map((el) => ({ path: el.dataset.fact, format: el.dataset.format ?? 'int', none: el.dataset.none, text: el.textContent })));
+  assert.ok(spans.length >= 15, `${spans.length} quoted numbers`);
+  const int = (x) => Math.round(x).toLocaleString('en');
+  for (const { path, format, none, text } of spans) {
+    const value = path.split('/').reduce((node, key) => node?.[key], facts);
+    assert.ok(value !== undefined, `facts.json has ${path}`);
+    let want;
+    if (value === null) {
+      assert.ok(none !== undefined, `${path} is null in facts.json: the text needs a data-none`);
+      want = none.replace(/\{([^}]+)\}/g, (_, p) => int(p.split('/').reduce((node, key) => node?.[key], facts)));
+    } else {
+      want = { int: int(value), step: `step ${int(value)}`, pct: `${(100 * value).toFixed(1)}%` }[format];
+    }
+    assert.equal(text, want, `the text at ${path}`);
+  }
+  // The data section's list, as a reader sees it.
+  assert.match(await page.textContent('#data .prose'), new RegExp(`25% — step ${int(facts.data['0.25'].grokked)};`));
+  await finish(opened);
+});
+
 test('keyboard: shortcuts act on the figure in view, help opens and closes, focus is visible', { timeout: 60_000 }, async () => {
   const opened = await open('?autoplay=0');
   const { page } = opened;
