@@ -21,7 +21,7 @@ import { copySpec } from './params.js';
 /**
  * Writes a run's state onto `el` as the data-* attributes the tests and benchmarks read
  * (data-state, -step, -train-acc, -test-acc, -train-loss, -test-loss, -weight-norm,
- * -memorised-at, -grokked-at, -workers).
+ * -memorised-at, -grokked-at, -workers, -train-pairs).
  */
 export function writeRunData(el, run) {
   const m = run.metrics;
@@ -35,6 +35,7 @@ export function writeRunData(el, run) {
   el.dataset.memorisedAt = run.memorisedAt ?? '';
   el.dataset.grokkedAt = run.grokkedAt ?? '';
   el.dataset.workers = String(run.workersInUse);
+  el.dataset.trainPairs = run.trainPairs ?? '';
 }
 
 /** A request made before a run was replaced, answered after: its answer is not wanted. */

@@ -63,6 +63,7 @@ const ui = {
   restartNote: $('restart-note'),
   shareUrl: $('share-url'), copyLink: $('copy-link'), downloadCsv: $('download-csv'),
   downloadJson: $('download-json'), stopGrokked: $('stop-grokked'),
+  shrink: $('shrink'), shrinkKeep: $('shrink-keep'), trainPairs: $('train-pairs'),
   spectrumSummary: $('spectrum-summary'),
   progressKeys: $('progress-keys'), progressNote: $('progress-note'),
   ablate: $('ablate'), ablation: $('ablation'), ablationNote: $('ablation-note'),
@@ -219,6 +220,8 @@ function showRun() {
   ui.play.disabled = !(playable || live.startingUp);
   ui.play.textContent = live.playing ? 'Pause' : 'Play';
   ui.step.disabled = !playable;
+  ui.shrink.disabled = !playable;
+  ui.trainPairs.textContent = live.trainPairs === null ? '' : `(${live.trainPairs.toLocaleString('en')} now)`;
   ui.reset.disabled = !live.hasSession && live.configError !== null;
   ui.downloadCsv.disabled = !live.hasSession;
   ui.downloadJson.disabled = !live.hasSession;
@@ -516,6 +519,10 @@ function wireControls() {
   $('lr-help').textContent = `${formatNumber(LIMITS.lr[0])} to ${formatNumber(LIMITS.lr[1])}, log scale; far above 0.1 training blows up`;
   ui.wd.addEventListener('input', () => { ui.wdValue.textContent = formatNumber(WD_SCALE.value(ui.wd.value)); });
   ui.lr.addEventListener('input', () => { ui.lrValue.textContent = formatNumber(LR_SCALE.value(ui.lr.value)); });
+  ui.shrink.addEventListener('click', () => {
+    takeUrl();
+    live.shrink(Number(ui.shrinkKeep.value));
+  });
   const changeHyper = (lr, wd) => {
     takeUrl();
     live.setHyper(lr, wd);
