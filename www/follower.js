@@ -9,7 +9,7 @@
 // the run (learning rate, weight decay, training pairs) step by step. It records nothing
 // and posts nothing while following; the leader reports the run.
 //
-//   in  {type: 'init', run, spec, buffer, workers, index, paramCount}  a new run: the
+//   in  {type: 'init', run, spec, buffer, workers, index, exchangeLen}  a new run: the
 //                                   leader's spec at step 0, the SharedArrayBuffer of
 //                                   its Link, how many workers share it and which one
 //                                   this is (1..workers−1); the leader releases the
@@ -44,8 +44,8 @@ function follow(msg) {
   link = null;
   try {
     session = new Session(msg.spec);
-    if (session.param_count() !== msg.paramCount) throw new Error('the leader has a different model shape');
-    link = new Link(msg.buffer, msg.workers, msg.index, msg.paramCount);
+    if (session.exchange_len() !== msg.exchangeLen) throw new Error('the leader has a different model shape');
+    link = new Link(msg.buffer, msg.workers, msg.index, msg.exchangeLen);
   } catch (err) {
     self.postMessage({ status: 'error', run: msg.run, message: errorMessage(err), diverged: false });
     return;

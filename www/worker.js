@@ -173,7 +173,8 @@ function attachFollowers(count) {
     worker.onerror = (event) => dropFollowers(event.message ?? `follower ${index} failed to start`);
     followers.push(worker);
   }
-  const params = session.param_count();
+  // What each worker publishes per step: its share of the partial gradient.
+  const params = session.exchange_len();
   let link;
   let buffer;
   try {
@@ -188,7 +189,7 @@ function attachFollowers(count) {
   // both copies alike); the leader tells the followers every later change step by step.
   const spec = session.spec();
   for (let i = 0; i < count - 1; i++) {
-    followers[i].postMessage({ type: 'init', run, spec, buffer, workers: count, index: i + 1, paramCount: params });
+    followers[i].postMessage({ type: 'init', run, spec, buffer, workers: count, index: i + 1, exchangeLen: params });
   }
   const thisRun = run;
   setTimeout(() => {
