@@ -114,19 +114,34 @@ impl Gemm<'_> {
         if m == 0 || n == 0 {
             return;
         }
-        let np = pad(n);
-        assert!(self.c.len() >= (m - 1) * self.ldc + n, "C too small");
+        // Checked arithmetic: a product whose extents overflow must be refused, not
+        // wrapped round into a small number that passes.
+        let extent = |rows: usize, stride: usize, plus: usize| {
+            (rows - 1)
+                .checked_mul(stride)
+                .and_then(|x| x.checked_add(plus))
+        };
+        let np = n
+            .checked_next_multiple_of(PAD)
+            .expect("n is too large to pad");
+        assert!(
+            extent(m, self.ldc, n).is_some_and(|need| self.c.len() >= need),
+            "C too small"
+        );
         assert!(self.ldc >= n, "C rows overlap");
         if let Init::Bias(bias) = self.init {
             assert!(bias.len() >= np, "bias must be readable to {np} values");
         }
         if k > 0 {
+            let last_a = extent(m, self.a_rs, 0)
+                .zip(extent(k, self.a_cs, 0))
+                .and_then(|(x, y)| x.checked_add(y));
             assert!(
-                self.a.len() > (m - 1) * self.a_rs + (k - 1) * self.a_cs,
+                last_a.is_some_and(|last| self.a.len() > last),
                 "A too small"
             );
             assert!(
-                self.b.len() >= (k - 1) * self.b_rs + np,
+                extent(k, self.b_rs, np).is_some_and(|need| self.b.len() >= need),
                 "B must be readable to {np} columns"
             );
         }

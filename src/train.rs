@@ -17,7 +17,7 @@ pub use crate::config::{validate_hyper, Config, ConfigError, GrokfastConfig};
 pub use crate::history::{Event, History, Metrics, Point, ProgressPoint, GROKKED, MEMORISED};
 use crate::model::{BatchStats, Model, Workspace};
 use crate::optim::{AdamW, AdamWConfig, Grokfast};
-use crate::params::Params;
+use crate::params::{add_into, Params};
 use crate::rng::Rng;
 use crate::task::{Dataset, Pair};
 use serde::{Deserialize, Serialize};
@@ -119,14 +119,15 @@ pub struct Prediction {
 pub const TOP_GUESSES: usize = 5;
 
 /// Number of parts the training batch is split into for the gradient. Fixed, on every
-/// platform and whatever the number of threads or workers: the gradient is the sum of the
-/// parts' gradients in a fixed order, so one thread computing every part and several
-/// threads (or browser workers) computing some each give bit-identical runs.
-pub const SHARDS: usize = 2;
+/// platform and whatever the number of threads or workers: each part's partial gradient
+/// is computed alone and the parts are added as a balanced binary tree in a fixed order,
+/// ((0+1)+(2+3))+((4+5)+(6+7)), so one thread computing every part and 2, 4 or 8 threads
+/// (or browser workers) computing a subtree each give bit-identical runs.
+pub const SHARDS: usize = 8;
 
 /// Number of parts the test set is measured in (merged in a fixed order), so that workers
 /// can measure some each and still report the numbers one worker would.
-pub const TEST_PARTS: usize = 2;
+pub const TEST_PARTS: usize = 8;
 
 /// Where part `i` of `n` items split into `parts` starts (the parts differ in size by at
 /// most one, larger ones first).
@@ -139,32 +140,72 @@ pub fn part_range(i: usize, n: usize, parts: usize) -> std::ops::Range<usize> {
     part_start(i, n, parts)..part_start(i + 1, n, parts)
 }
 
-/// One part of the training batch with its own gradient and scratch buffers.
-#[derive(Clone, Debug)]
-struct Shard {
-    grads: Params,
-    /// Stats of the last gradient computed (or received from a partner).
-    stats: BatchStats,
-    ws: Workspace,
+/// Adds `count` (a power of two) vectors of `len` values, produced in order by `leaf`, as
+/// a balanced binary tree: leaves 2k and 2k+1 first, then their sums pairwise, and so on.
+/// Vectors come from and return to `pool`, so a step allocates nothing once warm. The
+/// result is the same bits whether the leaves are single parts or subtrees' sums (the
+/// grouping is the same), which is what lets workers share a step.
+pub fn tree_sum(
+    count: usize,
+    len: usize,
+    pool: &mut Vec<Vec<f32>>,
+    mut leaf: impl FnMut(usize, &mut [f32]),
+) -> Vec<f32> {
+    assert!(count.is_power_of_two(), "a tree of {count} leaves");
+    let mut stack: Vec<(u32, Vec<f32>)> = Vec::with_capacity(count.ilog2() as usize + 1);
+    for i in 0..count {
+        let mut current = pool.pop().unwrap_or_default();
+        current.resize(len, 0.0);
+        leaf(i, &mut current);
+        let mut level = 0;
+        while stack.last().is_some_and(|&(l, _)| l == level) {
+            let (_, mut left) = stack.pop().expect("checked");
+            add_into(&mut left, &current);
+            pool.push(current);
+            current = left;
+            level += 1;
+        }
+        stack.push((level, current));
+    }
+    stack.pop().expect("one sum").1
 }
 
-impl Shard {
-    /// Gradient and stats of `pairs` (a part of a batch of `total` pairs); an empty part
-    /// has a zero gradient.
-    fn compute(
+/// A thread's scratch: the model's workspace and the pool of partial-gradient buffers.
+#[derive(Clone, Debug)]
+struct Part {
+    ws: Workspace,
+    pool: Vec<Vec<f32>>,
+}
+
+impl Part {
+    /// The tree sum of the partial gradients of `shards` (a power-of-two range) of the
+    /// batch `pairs`, at `params` (after [`Model::prepare`] on this part's workspace),
+    /// with each shard's stats in `stats`.
+    fn subtree(
         &mut self,
         model: &Model,
         params: &Params,
         pairs: &[Pair],
-        total: usize,
-    ) -> BatchStats {
-        self.stats = if pairs.is_empty() {
-            self.grads.fill_zero();
-            BatchStats::default()
-        } else {
-            model.loss_and_grad(params, pairs, total, &mut self.grads, &mut self.ws)
-        };
-        self.stats
+        shards: std::ops::Range<usize>,
+        stats: &mut [BatchStats],
+    ) -> Vec<f32> {
+        let total = pairs.len();
+        let first = shards.start;
+        let ws = &mut self.ws;
+        tree_sum(
+            shards.len(),
+            model.partial_len(),
+            &mut self.pool,
+            |i, out| {
+                let part = &pairs[part_range(first + i, total, SHARDS)];
+                stats[i] = if part.is_empty() {
+                    out.fill(0.0);
+                    BatchStats::default()
+                } else {
+                    model.partial(params, part, total, out, ws)
+                };
+            },
+        )
     }
 }
 
@@ -179,8 +220,13 @@ pub struct Trainer {
     opt: AdamW,
     /// Grokfast's filter, when on.
     grokfast: Option<Grokfast>,
-    /// The parts of the training batch (see [`SHARDS`]).
-    shards: Vec<Shard>,
+    /// Scratch for computing parts of the batch: one per thread (two when parallel).
+    parts: Vec<Part>,
+    /// The sum of the step's partial gradients, and the parameters' gradient from it.
+    partial: Vec<f32>,
+    grads: Params,
+    /// Each shard's stats at the current step.
+    shard_stats: Vec<BatchStats>,
     /// The pairs of this step's minibatch (empty for full-batch training).
     batch: Vec<Pair>,
     /// Whether to compute the parts on threads of their own (native only).
@@ -218,13 +264,10 @@ impl Trainer {
             data.train.len()
         };
         let largest = part_range(0, n, SHARDS).len();
-        let shards = (0..SHARDS)
-            .map(|_| Shard {
-                ws: model.workspace(largest),
-                grads: Params::zeros(&layout),
-                stats: BatchStats::default(),
-            })
-            .collect();
+        let part = Part {
+            ws: model.workspace(largest),
+            pool: Vec::new(),
+        };
         // Evaluation goes through the train set in chunks of this many pairs (and the
         // train loss is merged chunk by chunk), so the size is part of the arithmetic.
         let rows = part_range(0, data.train.len(), SHARDS)
@@ -235,7 +278,10 @@ impl Trainer {
             params: model.init(config.seed, config.init_scale),
             opt: AdamW::new(&layout, AdamWConfig::default()).with_decay(config.optimizer),
             grokfast: config.grokfast.map(|g| Grokfast::new(g.alpha, g.lambda)),
-            shards,
+            parts: vec![part],
+            partial: Vec::new(),
+            grads: Params::zeros(&layout),
+            shard_stats: vec![BatchStats::default(); SHARDS],
             batch: Vec::new(),
             parallel: false,
             ws: model.workspace(rows),
@@ -344,6 +390,9 @@ impl Trainer {
     /// instead). The result is bit-identical either way.
     pub fn set_parallel(&mut self, on: bool) {
         self.parallel = on && cfg!(not(target_arch = "wasm32"));
+        if self.parallel && self.parts.len() < 2 {
+            self.parts.push(self.parts[0].clone());
+        }
     }
 
     /// The pairs of the current step's batch: the training set, or the minibatch drawn
@@ -361,8 +410,9 @@ impl Trainer {
             .extend((0..b).map(|_| train[rng.below(train.len() as u64) as usize]));
     }
 
-    /// The gradient of the mean loss over the step's batch, as the sum of the shards'
-    /// gradients in order (left in the first shard), and the batch's stats.
+    /// The gradient of the mean loss over the step's batch: the shards' partial
+    /// gradients summed as a tree (half on each of two threads when parallel), then
+    /// finished into `self.grads`; returns the batch's stats.
     fn gradient(&mut self) -> BatchStats {
         self.prepare_batch();
         let (model, params) = (&self.model, &self.params);
@@ -371,42 +421,45 @@ impl Trainer {
         } else {
             &self.data.train[..]
         };
-        let total = pairs.len();
-        let stats: Vec<BatchStats> = if self.parallel {
+        let stats = &mut self.shard_stats;
+        let subtrees: Vec<Vec<f32>> = if self.parallel {
+            let (left, right) = stats.split_at_mut(SHARDS / 2);
+            let (a, b) = self.parts.split_at_mut(1);
+            let (a, b) = (&mut a[0], &mut b[0]);
             std::thread::scope(|scope| {
-                let handles: Vec<_> = self
-                    .shards
-                    .iter_mut()
-                    .enumerate()
-                    .map(|(i, shard)| {
-                        let part = &pairs[part_range(i, total, SHARDS)];
-                        scope.spawn(move || shard.compute(model, params, part, total))
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("gradient thread panicked"))
-                    .collect()
+                let second = scope.spawn(move || {
+                    model.prepare(params, &mut b.ws);
+                    b.subtree(model, params, pairs, SHARDS / 2..SHARDS, right)
+                });
+                model.prepare(params, &mut a.ws);
+                let first = a.subtree(model, params, pairs, 0..SHARDS / 2, left);
+                vec![first, second.join().expect("gradient thread panicked")]
             })
         } else {
-            self.shards
-                .iter_mut()
-                .enumerate()
-                .map(|(i, shard)| {
-                    shard.compute(model, params, &pairs[part_range(i, total, SHARDS)], total)
-                })
-                .collect()
+            let part = &mut self.parts[0];
+            model.prepare(params, &mut part.ws);
+            vec![part.subtree(model, params, pairs, 0..SHARDS, stats)]
         };
-        self.sum_shards();
-        merge_all(&stats)
+        self.finish_gradient(&subtrees);
+        let stats = merge_all(&self.shard_stats);
+        for buf in subtrees {
+            self.parts[0].pool.push(buf);
+        }
+        stats
     }
 
-    /// Adds every shard's gradient onto the first, in order.
-    fn sum_shards(&mut self) {
-        let (first, rest) = self.shards.split_at_mut(1);
-        for other in rest.iter() {
-            first[0].grads.add_assign(&other.grads);
-        }
+    /// Sums the subtrees' partial gradients (in order, as the top of the tree) and turns
+    /// the sum into the parameters' gradient.
+    fn finish_gradient(&mut self, subtrees: &[impl AsRef<[f32]>]) {
+        let len = self.model.partial_len();
+        let part = &mut self.parts[0];
+        let total = tree_sum(subtrees.len(), len, &mut part.pool, |i, out| {
+            out.copy_from_slice(subtrees[i].as_ref())
+        });
+        let old = std::mem::replace(&mut self.partial, total);
+        part.pool.push(old);
+        self.model
+            .finish(&self.params, &self.partial, &mut self.grads, &mut part.ws);
     }
 
     /// Changes learning rate and weight decay from the next step on (recorded as an event).
@@ -530,54 +583,64 @@ impl Trainer {
         merge_all(&parts)
     }
 
-    /// Number of values in a flat gradient (all parameter blocks, see
-    /// [`Trainer::shard_gradient`]).
+    /// Number of values in a partial gradient, what workers exchange (see
+    /// [`Trainer::subtree`]).
+    pub fn partial_len(&self) -> usize {
+        self.model.partial_len()
+    }
+
+    /// Number of parameters.
     pub fn param_count(&self) -> usize {
         self.params.len()
     }
 
     /// Starts a step split between workers: draws the step's minibatch (every worker
-    /// draws the same one). Call before [`Trainer::shard_gradient`].
+    /// draws the same one) and prepares the workspace at the current parameters. Call
+    /// before [`Trainer::subtree`].
     pub fn begin_split_step(&mut self) {
         self.prepare_batch();
+        let part = &mut self.parts[0];
+        self.model.prepare(&self.params, &mut part.ws);
     }
 
-    /// A worker's share of a split step: computes the gradient of shard `shard` (of
-    /// [`SHARDS`]) only, at the current parameters, writes it flat into `out` (length
-    /// [`Trainer::param_count`]) and returns the shard's stats. The workers then exchange
-    /// their shards and each calls [`Trainer::step_with_shards`]. Panics on a bad shard
-    /// index or length (a programming error, not an input error).
-    pub fn shard_gradient(&mut self, shard: usize, out: &mut [f32]) -> BatchStats {
+    /// A worker's share of a split step: the tree sum of the partial gradients of
+    /// `shards` (a power-of-two-sized, aligned range of the [`SHARDS`] parts), written
+    /// into `out` ([`Trainer::partial_len`] values); returns those shards' stats. The
+    /// workers then exchange their subtrees and each calls
+    /// [`Trainer::step_with_subtrees`].
+    pub fn subtree(&mut self, shards: std::ops::Range<usize>, out: &mut [f32]) -> Vec<BatchStats> {
+        assert!(
+            shards.len().is_power_of_two()
+                && shards.start.is_multiple_of(shards.len())
+                && shards.end <= SHARDS,
+            "shards {shards:?} are not a subtree of {SHARDS}"
+        );
         let (model, params) = (&self.model, &self.params);
         let pairs = if self.config.batch > 0 {
             &self.batch[..]
         } else {
             &self.data.train[..]
         };
-        let total = pairs.len();
-        let s = &mut self.shards[shard];
-        let stats = s.compute(
-            model,
-            params,
-            &pairs[part_range(shard, total, SHARDS)],
-            total,
-        );
-        out.copy_from_slice(s.grads.as_slice());
+        let mut stats = vec![BatchStats::default(); shards.len()];
+        let part = &mut self.parts[0];
+        let sum = part.subtree(model, params, pairs, shards, &mut stats);
+        out.copy_from_slice(&sum);
+        part.pool.push(sum);
         stats
     }
 
-    /// The end of a split step: takes every shard's flat gradient and stats (`grads[i]`,
-    /// `stats[i]` for shard i, in order), sums them in the same fixed order as
-    /// [`Trainer::step`] and updates. Workers of the same config that exchange their
-    /// shards this way stay bit-identical to one trainer calling [`Trainer::step`]. With
-    /// `lead` false the test set and progress measures are not evaluated (a worker that
-    /// nobody reads skips that work); its parameters are the same either way. `test`: the
-    /// test-set stats at this step if the workers already computed them (see
-    /// [`Trainer::evaluate_test_part`]); when this step is recorded and `test` is `None`,
-    /// the leader evaluates the test set itself.
-    pub fn step_with_shards(
+    /// The end of a split step: takes every worker's subtree sum (in worker order, each
+    /// covering an equal, aligned range of the shards) and every shard's stats (in shard
+    /// order), completes the tree and updates. Workers of the same config that exchange
+    /// their subtrees this way stay bit-identical to one trainer calling
+    /// [`Trainer::step`]. With `lead` false the test set and progress measures are not
+    /// evaluated (a worker that nobody reads skips that work); its parameters are the
+    /// same either way. `test`: the test-set stats at this step if the workers already
+    /// computed them (see [`Trainer::evaluate_test_part`]); when this step is recorded
+    /// and `test` is `None`, the leader evaluates the test set itself.
+    pub fn step_with_subtrees(
         &mut self,
-        grads: &[&[f32]],
+        subtrees: &[&[f32]],
         stats: &[BatchStats],
         test: Option<BatchStats>,
         lead: bool,
@@ -585,12 +648,13 @@ impl Trainer {
         if let Some(step) = self.diverged_at {
             return Err(TrainError::Diverged { step });
         }
-        assert_eq!(grads.len(), SHARDS, "one gradient per shard");
+        assert!(
+            subtrees.len().is_power_of_two() && subtrees.len() <= SHARDS,
+            "{} subtrees of {SHARDS} shards",
+            subtrees.len()
+        );
         assert_eq!(stats.len(), SHARDS, "one stats per shard");
-        for (shard, g) in self.shards.iter_mut().zip(grads) {
-            shard.grads.as_mut_slice().copy_from_slice(g);
-        }
-        self.sum_shards();
+        self.finish_gradient(subtrees);
         self.finish_step(merge_all(stats), lead, test)
     }
 
@@ -629,7 +693,7 @@ impl Trainer {
         if lead {
             self.record_progress_if_due();
         }
-        let grads = &mut self.shards[0].grads;
+        let grads = &mut self.grads;
         if let Some(filter) = &mut self.grokfast {
             filter.filter(grads.as_mut_slice());
         }

@@ -141,8 +141,11 @@ fn stop_when_grokked_stops_right_after_the_grokked_step() {
     assert_eq!(last, Some(Stop::Grokked));
     let grokked = run.trainer().grokked_at().expect("the default run groks");
     assert_eq!(run.step(), grokked + 1);
+    let again = run.advance(10);
+    assert_eq!((again.taken, again.stop), (0, Some(Stop::Grokked)), "stays stopped");
     run.resume();
     assert_eq!(run.advance(10).taken, 10, "Play after the stop goes on");
+    assert_eq!(run.stop_due(), None);
 }
 
 #[test]
@@ -174,7 +177,7 @@ fn a_link_replays_its_run_bit_for_bit() {
 fn split_run(spec: &RunSpec, workers: usize, steps: u32) -> Run {
     let mut lead = Run::new(spec.clone()).unwrap();
     lead.set_track_progress(true);
-    let layout = SplitLayout::new(workers, lead.trainer().param_count()).unwrap();
+    let layout = SplitLayout::new(workers, lead.trainer().partial_len()).unwrap();
     let mem = LocalShared::new(layout);
     std::thread::scope(|scope| {
         for w in 1..workers {
@@ -215,8 +218,10 @@ fn workers_splitting_each_step_match_one_worker_bit_for_bit() {
     ] {
         let spec = RunSpec::new(config);
         let one = split_run(&spec, 1, 160);
-        let two = split_run(&spec, 2, 160);
-        assert_eq!(fingerprint(&one), fingerprint(&two));
+        for workers in [2, 4, 8] {
+            let many = split_run(&spec, workers, 160);
+            assert_eq!(fingerprint(&one), fingerprint(&many), "{workers} workers");
+        }
         // And both equal the run taken without any split.
         let mut plain = Run::new(spec.clone()).unwrap();
         plain.set_track_progress(true);
@@ -243,8 +248,10 @@ fn transformer_runs_split_between_workers_match_one_worker_bit_for_bit() {
     };
     let spec = RunSpec::new(config);
     let one = split_run(&spec, 1, 120);
-    let two = split_run(&spec, 2, 120);
-    assert_eq!(fingerprint(&one), fingerprint(&two));
+    for workers in [2, 4, 8] {
+        let many = split_run(&spec, workers, 120);
+        assert_eq!(fingerprint(&one), fingerprint(&many), "{workers} workers");
+    }
     let mut plain = Run::new(spec).unwrap();
     plain.set_track_progress(true);
     plain.advance(60);

@@ -16,6 +16,7 @@ use super::snapshot::{strongest, Ablation, Circle, EmbeddingFrame, Snapshot, CIR
 use super::spec::{Change, ChangeKind, RunSpec, SpecError};
 use crate::analysis;
 use crate::config::ConfigError;
+use crate::geometry::{participation_ratio, Path, WeightPath};
 use crate::history::{History, Metrics};
 use crate::train::{Prediction, ShrinkError, TrainError, Trainer};
 use serde::{Deserialize, Serialize};
@@ -68,15 +69,16 @@ impl From<TrainError> for StepError {
     }
 }
 
-/// A run in progress: see the module documentation.
-#[derive(Debug)]
+/// A run in progress: see the module documentation. Cloning it forks the run (the
+/// tests branch one grokked run into several continuations).
+#[derive(Clone, Debug)]
 pub struct Run {
     spec: RunSpec,
     trainer: Trainer,
     /// Index in `spec.schedule` of the first change not yet applied.
     next_change: usize,
-    /// Whether stop-when-grokked has already stopped this run once (it stops only once:
-    /// Play after the stop goes on).
+    /// Whether the reader went on after stop-when-grokked stopped the run (then it does
+    /// not stop again; until then every advance stops at once, like a reached `until`).
     grok_stop_taken: bool,
     /// Metrics measured at the current step, kept until the next update.
     measured: Option<Metrics>,
@@ -87,6 +89,10 @@ pub struct Run {
     progress_sent: usize,
     /// Embedding frames taken since the last snapshot.
     frames: Vec<EmbeddingFrame>,
+    /// The parameters sampled along the run (at the frames' steps).
+    path: WeightPath,
+    /// Whether a sample was added since the last snapshot.
+    path_changed: bool,
 }
 
 impl Run {
@@ -105,6 +111,8 @@ impl Run {
             last_event_sent: None,
             progress_sent: 0,
             frames: Vec::new(),
+            path: WeightPath::new(),
+            path_changed: false,
         };
         run.take_frame();
         run.apply_due_changes()
@@ -234,9 +242,6 @@ impl Run {
         if stop.is_none() && taken == max_steps {
             stop = self.stop_due();
         }
-        if stop == Some(Stop::Grokked) {
-            self.grok_stop_taken = true;
-        }
         Advance { taken, stop }
     }
 
@@ -328,8 +333,21 @@ impl Run {
         {
             return;
         }
-        let embedding = self.trainer.embedding().iter().copied().collect();
-        self.frames.push(EmbeddingFrame { step, embedding });
+        let embed = self.trainer.embedding();
+        let effective_dim = participation_ratio(embed);
+        let embedding = embed.iter().copied().collect();
+        self.frames.push(EmbeddingFrame {
+            step,
+            embedding,
+            effective_dim,
+        });
+        self.path.push(step, self.trainer.params().as_slice());
+        self.path_changed = true;
+    }
+
+    /// The path through weight space so far, projected (see [`crate::geometry`]).
+    pub fn path(&self) -> Path {
+        self.path.project()
     }
 
     /// Metrics at the current step: two forward passes, done at most once per step.
@@ -408,6 +426,7 @@ impl Run {
         }
         let frames = std::mem::take(&mut self.frames);
         let embedding_d = self.trainer.embedding().ncols();
+        let path = std::mem::take(&mut self.path_changed).then(|| self.path.project());
         let config = self.trainer.config();
         Snapshot {
             step: self.step(),
@@ -429,6 +448,7 @@ impl Run {
             has_measures: analysis::answer_variable(config.op).is_some(),
             frames,
             embedding_d,
+            path,
         }
     }
 

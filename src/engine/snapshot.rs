@@ -7,6 +7,7 @@
 //! test can check that the increments add up to the history (`tests/engine.rs`).
 
 use crate::analysis::{self, Frames, Progress, Spectrum};
+use crate::geometry::Path;
 use crate::history::{Event, Metrics, Point, ProgressPoint};
 use crate::plots::RunCurves;
 use crate::prose::RunOutline;
@@ -33,6 +34,9 @@ pub struct EmbeddingFrame {
     pub step: u64,
     /// E, row-major.
     pub embedding: Vec<f32>,
+    /// E's effective dimension (see [`crate::geometry::participation_ratio`]).
+    #[serde(default)]
+    pub effective_dim: f64,
 }
 
 /// What changed in a run since the previous snapshot, plus its current state.
@@ -91,6 +95,10 @@ pub struct Snapshot {
     /// d, the embedding's width.
     #[serde(default)]
     pub embedding_d: usize,
+    /// The run's path through weight space so far (see [`crate::geometry`]), when a new
+    /// sample was taken since the previous snapshot.
+    #[serde(default)]
+    pub path: Option<Path>,
 }
 
 /// The network with its key frequencies kept only or removed, beside the real one, at
@@ -139,12 +147,25 @@ pub struct RunView {
     diverged_at: Option<u64>,
     /// The embedding over the run, for the scrubber.
     frames: Frames,
+    /// The embedding's effective dimension at each frame step received (not thinned).
+    dims: Vec<(u64, f64)>,
+    /// The latest path through weight space.
+    path: Path,
 }
 
 impl RunView {
     /// Adds a snapshot's increments and replaces the latest spectrum and circles.
     pub fn add(&mut self, mut snapshot: Snapshot) {
+        for f in &snapshot.frames {
+            if self.dims.last().is_some_and(|&(s, _)| s >= f.step) {
+                self.dims.retain(|&(s, _)| s < f.step);
+            }
+            self.dims.push((f.step, f.effective_dim));
+        }
         self.record_frames(snapshot.embedding_d, std::mem::take(&mut snapshot.frames));
+        if let Some(path) = snapshot.path.take() {
+            self.path = path;
+        }
         self.diverged_at = snapshot.diverged_at;
         self.points.truncate(snapshot.points_from);
         self.points.extend(snapshot.points);
@@ -209,6 +230,16 @@ impl RunView {
     /// The embedding frames held.
     pub fn frames(&self) -> &Frames {
         &self.frames
+    }
+
+    /// The embedding's effective dimension over the run: (step, participation ratio).
+    pub fn dims(&self) -> &[(u64, f64)] {
+        &self.dims
+    }
+
+    /// The latest path through weight space.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// First step with train accuracy ≥ 99%.

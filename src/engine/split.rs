@@ -4,9 +4,11 @@
 //! tests use to check that split runs are bit-identical to single ones).
 //!
 //! Every worker holds a copy of the same run. Each step, worker `w` of `W` computes the
-//! gradients of its share of the [`SHARDS`] parts of the batch, publishes them, waits for
-//! everyone else's and takes the same update — summed in the same fixed order as one
-//! worker would, so the copies stay bit-identical to each other and to a single worker.
+//! partial gradients of its share of the [`SHARDS`] parts of the batch and adds them up
+//! (a subtree of the fixed summation tree, see [`crate::train::tree_sum`]), publishes
+//! the sum, waits for everyone else's and takes the same update — the tree completed in
+//! the same order as one worker would, so the copies stay bit-identical to each other and
+//! to a single worker. `W` is 1, 2, 4 or 8.
 //! Worker 0, the leader, runs the [`Run`](super::Run): it applies the schedule, decides
 //! each step, records the history and answers the page. The others only follow.
 //!
@@ -23,7 +25,7 @@
 use crate::model::BatchStats;
 use crate::train::{merge_all, Trainer, SHARDS, TEST_PARTS};
 
-/// Most workers a step can be split between.
+/// Most workers a step can be split between (one shard each).
 pub const MAX_WORKERS: usize = SHARDS;
 
 /// How long a worker waits for the others mid-step before giving up (a step takes
@@ -103,22 +105,22 @@ const MODE_FOLLOWERS: i32 = 2;
 /// three per test part's stats (loss, correct, count).
 const NUMBERS: usize = 3 + 3 * SHARDS + 3 * TEST_PARTS;
 
-/// Where everything lives in the shared memory of `workers` workers training a model of
-/// `params` values.
+/// Where everything lives in the shared memory of `workers` workers exchanging partial
+/// gradients of `params` values (see [`crate::model::Model::partial_len`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SplitLayout {
-    /// Workers sharing each step (a divisor of [`SHARDS`]).
+    /// Workers sharing each step (a power of two dividing [`SHARDS`]).
     pub workers: usize,
-    /// Values in one flat gradient.
+    /// Values in one partial gradient.
     pub params: usize,
 }
 
 impl SplitLayout {
     /// The layout, or why `workers` cannot split a step.
     pub fn new(workers: usize, params: usize) -> Result<SplitLayout, String> {
-        if workers == 0 || workers > MAX_WORKERS || !SHARDS.is_multiple_of(workers) {
+        if !workers.is_power_of_two() || workers > MAX_WORKERS {
             return Err(format!(
-                "a step has {SHARDS} parts, which {workers} workers cannot share evenly"
+                "a step has {SHARDS} parts, which {workers} workers cannot share evenly (use 1, 2, 4 or 8)"
             ));
         }
         Ok(SplitLayout { workers, params })
@@ -129,9 +131,9 @@ impl SplitLayout {
         2 * NUMBERS
     }
 
-    /// Number of f32 values (gradient slots).
+    /// Number of f32 values (one partial-gradient slot per worker and step parity).
     pub fn floats(&self) -> usize {
-        2 * SHARDS * self.params
+        2 * self.workers * self.params
     }
 
     /// Bytes of a buffer holding the words, then the numbers, then the floats.
@@ -183,8 +185,8 @@ impl SplitLayout {
         (step % 2) as usize * NUMBERS + i
     }
 
-    fn slot(&self, step: u64, shard: usize) -> usize {
-        ((step % 2) as usize * SHARDS + shard) * self.params
+    fn slot(&self, step: u64, worker: usize) -> usize {
+        ((step % 2) as usize * self.workers + worker) * self.params
     }
 }
 
@@ -202,14 +204,13 @@ fn read_stats(mem: &impl Shared, at: usize) -> BatchStats {
     }
 }
 
-/// One worker's view of the shared memory and its scratch space for the shards'
-/// gradients.
+/// One worker's view of the shared memory and its scratch space for the subtrees.
 pub struct Worker<M: Shared> {
     mem: M,
     layout: SplitLayout,
     /// This worker's index (0: the leader).
     index: usize,
-    /// One flat gradient per shard.
+    /// One partial gradient per worker (its subtree's sum).
     grads: Vec<Vec<f32>>,
     /// The last command seen (followers).
     seen: i32,
@@ -229,7 +230,7 @@ impl<M: Shared> Worker<M> {
             mem,
             layout,
             index,
-            grads: vec![vec![0.0; layout.params]; SHARDS],
+            grads: vec![vec![0.0; layout.params]; layout.workers],
             seen: 0,
         }
     }
@@ -258,13 +259,14 @@ impl<M: Shared> Worker<M> {
         Ok(())
     }
 
-    /// Computes this worker's shards and publishes them with their stats.
+    /// Computes this worker's subtree and publishes it with its shards' stats.
     fn compute_mine(&mut self, trainer: &mut Trainer, step: u64) {
-        for shard in self.layout.shards_of(self.index) {
-            let stats = trainer.shard_gradient(shard, &mut self.grads[shard]);
-            self.mem
-                .write(self.layout.slot(step, shard), &self.grads[shard]);
-            write_stats(&self.mem, SplitLayout::number(step, 3 + 3 * shard), stats);
+        let shards = self.layout.shards_of(self.index);
+        let stats = trainer.subtree(shards.clone(), &mut self.grads[self.index]);
+        self.mem
+            .write(self.layout.slot(step, self.index), &self.grads[self.index]);
+        for (shard, s) in shards.zip(stats) {
+            write_stats(&self.mem, SplitLayout::number(step, 3 + 3 * shard), s);
         }
     }
 
@@ -282,7 +284,7 @@ impl<M: Shared> Worker<M> {
         }
     }
 
-    /// Reads the others' shards and takes the update (`lead`: record and measure).
+    /// Reads the others' subtrees and takes the update (`lead`: record and measure).
     fn finish(
         &mut self,
         trainer: &mut Trainer,
@@ -290,10 +292,8 @@ impl<M: Shared> Worker<M> {
         mode: i32,
         lead: bool,
     ) -> Result<(), crate::TrainError> {
-        let mine = self.layout.shards_of(self.index);
-        for shard in (0..SHARDS).filter(|s| !mine.contains(s)) {
-            self.mem
-                .read(self.layout.slot(step, shard), &mut self.grads[shard]);
+        for w in (0..self.layout.workers).filter(|&w| w != self.index) {
+            self.mem.read(self.layout.slot(step, w), &mut self.grads[w]);
         }
         let stats: Vec<BatchStats> = (0..SHARDS)
             .map(|s| read_stats(&self.mem, SplitLayout::number(step, 3 + 3 * s)))
@@ -310,7 +310,7 @@ impl<M: Shared> Worker<M> {
             merge_all(&parts)
         });
         let grads: Vec<&[f32]> = self.grads.iter().map(|g| &g[..]).collect();
-        trainer.step_with_shards(&grads, &stats, test, lead)
+        trainer.step_with_subtrees(&grads, &stats, test, lead)
     }
 
     /// The leader's step: tells the followers what this step is, computes its share,

@@ -212,9 +212,8 @@ pub struct Workspace {
     /// W2 with rows padded to pad(H), for dH = G·W2 when H is not a multiple of the
     /// vector width (otherwise W2 is read in place and this stays empty).
     w2p: Array2<f32>,
-    /// d(loss)/dTa and d(loss)/dTb, p × H.
-    dta: Array2<f32>,
-    dtb: Array2<f32>,
+    /// Scratch for a partial gradient when [`loss_and_grad`] is called whole.
+    partial: Vec<f32>,
     /// W1ᵀ, 2d × pad(H): B of the folding products (rows 0..d give Ta, d..2d give Tb).
     w1t: Array2<f32>,
     /// W1 with each half padded to pad(d) columns, H × 2·pad(d): B of dE = dT W1.
@@ -244,8 +243,7 @@ impl Workspace {
             } else {
                 Array2::zeros((p, hp))
             },
-            dta: Array2::zeros((p, hidden)),
-            dtb: Array2::zeros((p, hidden)),
+            partial: Vec::new(),
             w1t: Array2::zeros((2 * d, hp)),
             w1p: Array2::zeros((hidden, 2 * kernels::pad(d))),
             ep: Array2::zeros((p, kernels::pad(d))),
@@ -451,44 +449,63 @@ pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32
     out
 }
 
-/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
-/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
-/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
-/// Returns the loss and accuracy over `pairs`. `pairs.len()` must be between 1 and
-/// `ws.rows()`.
+/// Values in a partial gradient (see [`partial`]): dTa, dTb and dW2 (p × H each) and
+/// db2 (p).
+pub fn partial_len(shape: Shape) -> usize {
+    3 * shape.p * shape.hidden + shape.p
+}
+
+/// Makes the workspace ready for [`partial`] at `params`: the folded first-layer tables
+/// and the read-out's padded copies. Once per step per workspace, however many parts of
+/// the batch it then computes.
+pub fn prepare(params: &Params, ws: &mut Workspace) {
+    let params = &View::of(params);
+    fold_first_layer(params, ws);
+    prepare_readout(params, ws);
+    let hidden = params.b1.len();
+    if ws.h.ncols() != hidden {
+        // W2 in padded rows for dH = G·W2.
+        ws.w2p.slice_mut(s![.., ..hidden]).assign(&params.w2);
+    }
+}
+
+/// The gradient of a part of a batch with respect to the folded tables and the read-out:
+/// writes into `out` ([`partial_len`] values: dTa, dTb, dW2, db2) the gradient of (sum of
+/// the losses over `pairs`) / `total`, and returns the loss and accuracy over `pairs`.
+/// The parts of a batch add up (in table space) to the batch's; [`finish`] then unfolds
+/// the first layer once. Expects [`prepare`] at these parameters; `pairs.len()` must be
+/// between 1 and `ws.rows()`.
 ///
 /// The pairs go through in blocks of [`kernels::KC`] (256): each block's hidden layer,
 /// logits, cross-entropy, dH and scatter, and its share of dW2, before the next block's.
 /// A block's matrices (~100 KB each) then stay in L2 from the product that writes them to
-/// the ones that read them, instead of the whole batch's (~700 KB) streaming from L3 for
-/// each. The blocks start at multiples of the kernels' k-slice, and every sum runs in the
-/// same order as over the whole batch at once, so the results are the same bits.
-pub fn loss_and_grad(
+/// the ones that read them, instead of the whole part's streaming from L3 for each.
+pub fn partial(
     params: &Params,
     pairs: &[Pair],
     total: usize,
-    grads: &mut Params,
+    out: &mut [f32],
     ws: &mut Workspace,
 ) -> BatchStats {
     let params = &View::of(params);
-    let grads = &mut GradMut::of(grads);
     let n = pairs.len();
     assert!(
         n > 0 && n <= ws.rows && n <= total,
         "batch of {n} pairs (of {total}) does not fit a workspace of {}",
         ws.rows
     );
-    fold_first_layer(params, ws);
     let Shape { p, hidden, .. } = params.shape();
+    assert_eq!(out.len(), 3 * p * hidden + p, "a partial gradient's length");
     let (pp, hp) = (ws.logits.ncols(), ws.h.ncols());
-    prepare_readout(params, ws);
-    // W2 in padded rows for dH.
-    if hp != hidden {
-        ws.w2p.slice_mut(s![.., ..hidden]).assign(&params.w2);
-    }
-    ws.dta.fill(0.0);
-    ws.dtb.fill(0.0);
-    grads.b2.fill(0.0);
+    let (dta, rest) = out.split_at_mut(p * hidden);
+    let (dtb, rest) = rest.split_at_mut(p * hidden);
+    let (dw2, db2) = rest.split_at_mut(p * hidden);
+    let mut dta = ArrayViewMut2::from_shape((p, hidden), dta).expect("p × H");
+    let mut dtb = ArrayViewMut2::from_shape((p, hidden), dtb).expect("p × H");
+    let mut db2 = ArrayViewMut1::from(db2);
+    dta.fill(0.0);
+    dtb.fill(0.0);
+    db2.fill(0.0);
     let mut loss = 0.0f64;
     let mut correct = 0;
     for (index, block) in pairs.chunks(kernels::KC).enumerate() {
@@ -514,13 +531,13 @@ pub fn loss_and_grad(
             a_cs: pp,
             b: flat(&ws.h),
             b_rs: hp,
-            c: &mut grads.w2[..],
+            c: &mut dw2[..],
             ldc: hidden,
             init: if index == 0 { Init::Zero } else { Init::Add },
         }
         .run();
         for row in ws.logits.slice(s![..rows, ..p]).rows() {
-            grads.b2 += &row;
+            db2 += &row;
         }
         let w2 = if hp == hidden {
             params.w2.as_slice().expect("contiguous")
@@ -548,21 +565,38 @@ pub fn loss_and_grad(
             ws.dh.slice(s![..rows, ..hidden]),
             ws.h.slice(s![..rows, ..hidden]),
             block,
-            ws.dta.view_mut(),
-            ws.dtb.view_mut(),
+            dta.view_mut(),
+            dtb.view_mut(),
         );
     }
+    BatchStats {
+        loss: loss / n as f64,
+        correct,
+        count: n,
+    }
+}
+
+/// The parameters' gradient from a batch's summed partial gradient ([`partial`]): the
+/// read-out's blocks copied, db1 and the first layer unfolded (once per step).
+pub fn finish(params: &Params, partial: &[f32], grads: &mut Params, ws: &mut Workspace) {
+    let params = &View::of(params);
+    let grads = &mut GradMut::of(grads);
+    let Shape { p, d, hidden } = params.shape();
+    let (dta, rest) = partial.split_at(p * hidden);
+    let (dtb, rest) = rest.split_at(p * hidden);
+    let (dw2, db2) = rest.split_at(p * hidden);
+    grads.w2.copy_from_slice(dw2);
+    grads.b2.assign(&ArrayView1::from(db2));
 
     // Every pair adds its row to exactly one row of dTb, so db1 = Σ_pairs dh is the
     // column sum of dTb: p rows to add instead of one per pair.
     grads.b1.fill(0.0);
-    for row in ws.dtb.rows() {
-        grads.b1 += &row;
+    for row in dtb.chunks_exact(hidden) {
+        grads.b1 += &ArrayView1::from(row);
     }
 
     // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b),
     // with W1's halves and E copied into padded rows (small) for the kernels' B.
-    let d = params.embed.ncols();
     let dp = ws.ep.ncols();
     ws.w1p
         .slice_mut(s![.., ..d])
@@ -573,12 +607,12 @@ pub fn loss_and_grad(
     ws.ep.slice_mut(s![.., ..d]).assign(&params.embed);
     let (w1p, ep) = (flat(&ws.w1p), flat(&ws.ep));
     let w1 = &mut grads.w1[..];
-    for (half, dt) in [(0, &ws.dta), (1, &ws.dtb)] {
+    for (half, dt) in [(0, dta), (1, dtb)] {
         Gemm {
             m: p,
             n: d,
             k: hidden,
-            a: flat(dt),
+            a: dt,
             a_rs: hidden,
             a_cs: 1,
             b: &w1p[half * dp..],
@@ -592,7 +626,7 @@ pub fn loss_and_grad(
             m: hidden,
             n: d,
             k: p,
-            a: flat(dt),
+            a: dt,
             a_rs: 1,
             a_cs: hidden,
             b: ep,
@@ -603,12 +637,27 @@ pub fn loss_and_grad(
         }
         .run();
     }
+}
 
-    BatchStats {
-        loss: loss / n as f64,
-        correct,
-        count: n,
-    }
+/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
+/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
+/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
+/// Returns the loss and accuracy over `pairs`. [`prepare`], [`partial`] and [`finish`]
+/// in one (the trainer calls them apart, to fold and unfold once per step).
+pub fn loss_and_grad(
+    params: &Params,
+    pairs: &[Pair],
+    total: usize,
+    grads: &mut Params,
+    ws: &mut Workspace,
+) -> BatchStats {
+    prepare(params, ws);
+    let mut out = std::mem::take(&mut ws.partial);
+    out.resize(partial_len(View::of(params).shape()), 0.0);
+    let stats = partial(params, pairs, total, &mut out, ws);
+    finish(params, &out, grads, ws);
+    ws.partial = out;
+    stats
 }
 
 #[cfg(test)]

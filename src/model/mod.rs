@@ -146,6 +146,62 @@ impl Model {
         }
     }
 
+    /// Values in a partial gradient: what each part of a batch produces and the parts add
+    /// up before [`Model::finish`] turns the sum into the parameters' gradient. For the
+    /// MLP that is the gradient with respect to the folded first layer and the read-out
+    /// (so the first layer is unfolded once per step, however many parts); for the
+    /// transformer, the gradient of its per-step key/value/score tables and of the
+    /// weights after the attention (the tables unfold into W_E, W_pos, W_Q, W_K, W_V
+    /// once per step).
+    pub fn partial_len(&self) -> usize {
+        match self {
+            Model::Mlp(m) => mlp::partial_len(m.shape()),
+            Model::Transformer(t) => transformer::partial_len(t.shape()),
+        }
+    }
+
+    /// Makes `ws` ready for [`Model::partial`] at `params` (once per step per workspace).
+    pub fn prepare(&self, params: &Params, ws: &mut Workspace) {
+        match (self, ws) {
+            (Model::Mlp(_), Workspace::Mlp(ws)) => mlp::prepare(params, ws),
+            (Model::Transformer(_), Workspace::Transformer(ws)) => {
+                transformer::prepare(params, ws)
+            }
+            _ => panic!("a workspace of another model"),
+        }
+    }
+
+    /// The partial gradient of `pairs`, a part of a batch of `total` pairs, into `out`
+    /// ([`Model::partial_len`] values); the part's loss and accuracy. After
+    /// [`Model::prepare`].
+    pub fn partial(
+        &self,
+        params: &Params,
+        pairs: &[Pair],
+        total: usize,
+        out: &mut [f32],
+        ws: &mut Workspace,
+    ) -> BatchStats {
+        match (self, ws) {
+            (Model::Mlp(_), Workspace::Mlp(ws)) => mlp::partial(params, pairs, total, out, ws),
+            (Model::Transformer(_), Workspace::Transformer(ws)) => {
+                transformer::partial(params, pairs, total, out, ws)
+            }
+            _ => panic!("a workspace of another model"),
+        }
+    }
+
+    /// The parameters' gradient from the sum of a batch's partial gradients.
+    pub fn finish(&self, params: &Params, partial: &[f32], grads: &mut Params, ws: &mut Workspace) {
+        match (self, ws) {
+            (Model::Mlp(_), Workspace::Mlp(ws)) => mlp::finish(params, partial, grads, ws),
+            (Model::Transformer(_), Workspace::Transformer(ws)) => {
+                transformer::finish(params, partial, grads, ws)
+            }
+            _ => panic!("a workspace of another model"),
+        }
+    }
+
     /// Loss and accuracy on `pairs` (any number).
     pub fn evaluate(&self, params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
         match (self, ws) {

@@ -549,7 +549,7 @@ fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
 /// Everything a pass needs before its first block: the weights in padded rows, the
 /// inputs of every (token, position) case, their keys and values, the "=" query and
 /// the score table. Small (a few products of 2p + 1 rows), once per pass.
-fn prepare(params: &View, ws: &mut Workspace) {
+fn prepare_tables(params: &View, ws: &mut Workspace) {
     let Shape { p, d, heads, .. } = ws.shape;
     let dh = d / heads;
     let dp = ws.x.ncols();
@@ -658,7 +658,7 @@ fn prepare_backward(params: &View, ws: &mut Workspace) {
 
 /// The forward pass of one block of pairs (at most [`kernels::KC`]), into the
 /// workspace's first rows: attention at "=", the residual, the MLP and the logits.
-/// Expects [`prepare`] to be current.
+/// Expects [`prepare_tables`] to be current.
 fn forward_block(pairs: &[Pair], ws: &mut Workspace) {
     let Shape { p, d, mlp, .. } = ws.shape;
     let rows = pairs.len();
@@ -931,7 +931,7 @@ fn attend_backward_generic(
 /// chunks, each in blocks).
 pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
     let view = &View::of(params);
-    prepare(view, ws);
+    prepare_tables(view, ws);
     let p = ws.shape.p;
     let mut total = BatchStats::default();
     for chunk in pairs.chunks(ws.rows) {
@@ -958,7 +958,7 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
 /// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
 pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
     let view = &View::of(params);
-    prepare(view, ws);
+    prepare_tables(view, ws);
     let p = ws.shape.p;
     let mut out = Array2::zeros((pairs.len(), p));
     let rows = ws.z.nrows();
@@ -971,33 +971,48 @@ pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32
     out
 }
 
-/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
-/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
-/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
-/// Returns the loss and accuracy over `pairs`. `pairs.len()` must be between 1 and
-/// `ws.rows()`.
+/// Values in a partial gradient of `shape` (see [`partial`]).
+pub fn partial_len(shape: Shape) -> usize {
+    PartialMut::lens(shape).iter().sum()
+}
+
+/// Makes the workspace ready for [`partial`] and [`finish`] at `params`: the weights in
+/// padded rows and their transposes, the inputs, keys and values of the 2p + 1
+/// (token, position) cases, the "=" query and the score table. Once per step per
+/// workspace, however many parts of the batch it then computes.
+pub fn prepare(params: &Params, ws: &mut Workspace) {
+    let view = &View::of(params);
+    prepare_tables(view, ws);
+    prepare_backward(view, ws);
+}
+
+/// The gradient of a part of a batch in table space: writes into `out` ([`partial_len`]
+/// values) the gradient of (sum of the losses over `pairs`) / `total` with respect to
+/// the value table, the score table and the "=" input along the residual, then W_O,
+/// W_in, b_in, W_out, b_out and W_U; returns the loss and accuracy over `pairs`. The
+/// parts of a batch add up (in that space) to the batch's; [`finish`] unfolds the tables
+/// into W_E, W_pos, W_Q, W_K, W_V once per step. Expects [`prepare`] at these
+/// parameters; `pairs.len()` must be between 1 and `ws.rows()`.
 ///
 /// Per block of [`kernels::KC`] pairs: the forward pass, the cross-entropy, then back
 /// through the read-out, the MLP and W_O (each weight's gradient summed over the blocks
-/// by its product), and through the attention into the tables' gradients. After the
-/// last block the tables' gradients are unfolded once into W_Q, W_K, W_V, W_E and W_pos.
-pub fn loss_and_grad(
+/// by its product), and through the attention into the tables' gradients.
+pub fn partial(
     params: &Params,
     pairs: &[Pair],
     total: usize,
-    grads: &mut Params,
+    out: &mut [f32],
     ws: &mut Workspace,
 ) -> BatchStats {
-    let view = &View::of(params);
-    let g = &mut GradMut::of(grads);
+    // The parameters reach this pass through the workspace's copies (see `prepare`).
+    let _ = params;
+    let g = &mut PartialMut::of(ws.shape, out);
     let n = pairs.len();
     assert!(
         n > 0 && n <= ws.rows && n <= total,
         "batch of {n} pairs (of {total}) does not fit a workspace of {}",
         ws.rows
     );
-    prepare(view, ws);
-    prepare_backward(view, ws);
     let Shape { p, d, mlp, .. } = ws.shape;
     let (dp, mp, pp) = (ws.z.ncols(), ws.h.ncols(), ws.logits.ncols());
     ws.dkv.fill(0.0);
@@ -1168,12 +1183,154 @@ pub fn loss_and_grad(
         );
     }
 
-    unfold_tables(view, g, ws);
+    // The tables' gradients into the partial: the values' (the keys' follow from the
+    // scores' in `finish`), the scores', the "=" input's along the residual.
+    let cases = 2 * p + 1;
+    for (t, dv) in g.dv.chunks_exact_mut(d).enumerate().take(cases) {
+        dv.copy_from_slice(&ws.dkv.row(t).to_slice().expect("contiguous")[dp..dp + d]);
+    }
+    g.dscores.copy_from_slice(flat(&ws.dscores));
+    g.dx2.copy_from_slice(&ws.dx2);
 
     BatchStats {
         loss: loss / n as f64,
         correct,
         count: n,
+    }
+}
+
+
+/// The parameters' gradient from the sum of a batch's partial gradients: the weights'
+/// after the attention copied, the tables' unfolded into W_Q, W_K, W_V, W_E and W_pos.
+/// Expects [`prepare`] at these parameters on `ws`.
+pub fn finish(params: &Params, partial: &[f32], grads: &mut Params, ws: &mut Workspace) {
+    let view = &View::of(params);
+    let g = &mut GradMut::of(grads);
+    let shape = ws.shape;
+    let d = shape.d;
+    let dp = ws.x.ncols();
+    let part = Partial::of(shape, partial);
+    g.wo.copy_from_slice(part.wo);
+    g.w_in.copy_from_slice(part.w_in);
+    g.b_in.copy_from_slice(part.b_in);
+    g.w_out.copy_from_slice(part.w_out);
+    g.b_out.copy_from_slice(part.b_out);
+    g.unembed.copy_from_slice(part.unembed);
+    for (t, dv) in part.dv.chunks_exact(d).enumerate() {
+        ws.dkv.row_mut(t).as_slice_mut().expect("contiguous")[dp..dp + d].copy_from_slice(dv);
+    }
+    flat_mut(&mut ws.dscores).copy_from_slice(part.dscores);
+    ws.dx2.copy_from_slice(part.dx2);
+    unfold_tables(view, g, ws);
+}
+
+/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
+/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
+/// it). [`prepare`], [`partial`] and [`finish`] in one call, for tests and one-off
+/// gradients (training goes through the partial API, see [`crate::train::SHARDS`]).
+pub fn loss_and_grad(
+    params: &Params,
+    pairs: &[Pair],
+    total: usize,
+    grads: &mut Params,
+    ws: &mut Workspace,
+) -> BatchStats {
+    prepare(params, ws);
+    let mut out = vec![0.0; partial_len(ws.shape)];
+    let stats = partial(params, pairs, total, &mut out, ws);
+    finish(params, &out, grads, ws);
+    stats
+}
+
+/// A partial gradient's parts, in order (see [`partial`]).
+struct PartialMut<'a> {
+    /// The value table's gradient, (2p + 1) × d.
+    dv: &'a mut [f32],
+    /// The score table's, (2p + 1) × H.
+    dscores: &'a mut [f32],
+    /// The "=" input's along the residual (d).
+    dx2: &'a mut [f32],
+    wo: &'a mut [f32],
+    w_in: &'a mut [f32],
+    b_in: &'a mut [f32],
+    w_out: &'a mut [f32],
+    b_out: &'a mut [f32],
+    unembed: &'a mut [f32],
+}
+
+impl<'a> PartialMut<'a> {
+    /// The parts' lengths, in order.
+    fn lens(shape: Shape) -> [usize; 9] {
+        let Shape { p, d, heads, mlp } = shape;
+        let cases = 2 * p + 1;
+        [
+            cases * d,
+            cases * heads,
+            d,
+            d * d,
+            d * mlp,
+            mlp,
+            mlp * d,
+            d,
+            d * p,
+        ]
+    }
+
+    fn of(shape: Shape, mut out: &'a mut [f32]) -> PartialMut<'a> {
+        assert_eq!(out.len(), partial_len(shape), "a partial gradient's length");
+        let mut next = |len: usize| {
+            let (head, tail) = std::mem::take(&mut out).split_at_mut(len);
+            out = tail;
+            head
+        };
+        let lens = Self::lens(shape);
+        PartialMut {
+            dv: next(lens[0]),
+            dscores: next(lens[1]),
+            dx2: next(lens[2]),
+            wo: next(lens[3]),
+            w_in: next(lens[4]),
+            b_in: next(lens[5]),
+            w_out: next(lens[6]),
+            b_out: next(lens[7]),
+            unembed: next(lens[8]),
+        }
+    }
+}
+
+/// A partial gradient's parts, read-only (see [`PartialMut`]).
+struct Partial<'a> {
+    dv: &'a [f32],
+    dscores: &'a [f32],
+    dx2: &'a [f32],
+    wo: &'a [f32],
+    w_in: &'a [f32],
+    b_in: &'a [f32],
+    w_out: &'a [f32],
+    b_out: &'a [f32],
+    unembed: &'a [f32],
+}
+
+impl<'a> Partial<'a> {
+    fn of(shape: Shape, mut out: &'a [f32]) -> Partial<'a> {
+        assert_eq!(out.len(), partial_len(shape), "a partial gradient's length");
+        let mut next = |len: usize| {
+            let (head, tail) = out.split_at(len);
+            out = tail;
+            head
+        };
+        let lens = PartialMut::lens(shape);
+        Partial {
+            dv: next(lens[0]),
+            dscores: next(lens[1]),
+            dx2: next(lens[2]),
+            wo: next(lens[3]),
+            w_in: next(lens[4]),
+            b_in: next(lens[5]),
+            w_out: next(lens[6]),
+            b_out: next(lens[7]),
+            unembed: next(lens[8]),
+        }
     }
 }
 
@@ -1338,7 +1495,7 @@ mod tests {
         }
         let pairs = Dataset::all_pairs(SHAPE.p as u32, Op::Add);
         let mut ws = model.workspace(pairs.len());
-        prepare(&View::of(&params), &mut ws);
+        prepare_tables(&View::of(&params), &mut ws);
         forward_block(&pairs, &mut ws);
         let mut worst = 0.0f64;
         let mut fallbacks = 0;

@@ -260,13 +260,13 @@ impl Figures {
         Ok(true)
     }
 
-    /// One sentence on frame `i` for screen readers (see [`analysis::frame_summary`]).
+    /// One sentence on frame `i` for screen readers (see [`crate::prose::frame_summary`]).
     /// Empty when there is no frame `i`.
     pub fn frame_summary(&self, i: usize) -> String {
         self.view
             .frames()
             .get(i)
-            .map(|f| analysis::frame_summary(f.step, &f.spectrum))
+            .map(|f| crate::prose::frame_summary(f.step, &f.spectrum))
             .unwrap_or_default()
     }
 

@@ -71,22 +71,24 @@ impl Link {
 
 #[wasm_bindgen]
 impl Link {
-    /// Bytes of the `SharedArrayBuffer` that `workers` workers training a model of
-    /// `param_count` values share. Throws if the workers cannot share a step evenly.
-    pub fn byte_length(workers: usize, param_count: usize) -> Result<usize, JsError> {
-        Ok(SplitLayout::new(workers, param_count)
+    /// Bytes of the `SharedArrayBuffer` that `workers` workers exchanging partial
+    /// gradients of `size` values (`Session.exchange_len()`) share. Throws if the workers
+    /// cannot share a step evenly (1, 2, 4 or 8).
+    pub fn byte_length(workers: usize, size: usize) -> Result<usize, JsError> {
+        Ok(SplitLayout::new(workers, size)
             .map_err(|e| JsError::new(&e))?
             .byte_length())
     }
 
     /// Worker `index` (0 leads) of `workers`, on `buffer` (a `SharedArrayBuffer` of
-    /// [`Link::byte_length`] bytes; the leader creates it and posts it to the others).
+    /// [`Link::byte_length`] bytes; the leader creates it and posts it to the others),
+    /// exchanging partial gradients of `size` values (`Session.exchange_len()`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         buffer: &JsValue,
         workers: usize,
         index: usize,
-        param_count: usize,
+        size: usize,
     ) -> Result<Link, JsError> {
         if !buffer.is_instance_of::<js_sys::SharedArrayBuffer>() {
             return Err(JsError::new("a link needs a SharedArrayBuffer"));
@@ -94,7 +96,7 @@ impl Link {
         if index >= workers {
             return Err(JsError::new(&format!("worker {index} of {workers}")));
         }
-        let layout = SplitLayout::new(workers, param_count).map_err(|e| JsError::new(&e))?;
+        let layout = SplitLayout::new(workers, size).map_err(|e| JsError::new(&e))?;
         let bytes = buffer
             .unchecked_ref::<js_sys::SharedArrayBuffer>()
             .byte_length() as usize;

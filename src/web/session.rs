@@ -171,9 +171,14 @@ impl Session {
         to_js(&prediction)
     }
 
-    /// Number of values in one flat gradient (what [`Link::byte_length`] needs).
+    /// Number of parameters.
     pub fn param_count(&self) -> usize {
         self.run.trainer().param_count()
+    }
+
+    /// Number of values workers exchange per step (what [`Link::byte_length`] needs).
+    pub fn exchange_len(&self) -> usize {
+        self.run.trainer().partial_len()
     }
 
     /// The step at which test accuracy first reached 95%, if it has.
