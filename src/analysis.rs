@@ -91,6 +91,106 @@ pub fn spectrum<'a>(embed: impl Into<ArrayView2<'a, f32>>) -> Spectrum {
     }
 }
 
+/// Which frequencies each hidden neuron reads: for every neuron, the Fourier energy of
+/// its input weights over the tokens (see [`crate::model::Model::neuron_inputs`]) at each
+/// non-constant frequency 1..=p/2, as shares of the neuron's non-constant energy.
+/// After grokking each neuron listens to one key frequency (Nanda et al. 2023, "neurons
+/// cluster by frequency"); before, its energy is spread.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NeuronFrequencies {
+    /// The modulus.
+    pub p: usize,
+    /// `shares[j][k - 1]`: neuron j's share at frequency k (each row sums to 1, or is all
+    /// zeros for a neuron whose inputs are constant over the tokens).
+    pub shares: Vec<Vec<f64>>,
+    /// Each neuron's strongest frequency (0 for a constant neuron).
+    pub dominant: Vec<usize>,
+}
+
+impl NeuronFrequencies {
+    /// The neurons in the order a figure shows them: by dominant frequency, then by how
+    /// much of their energy it holds (strongest first), then by index.
+    pub fn display_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.shares.len()).collect();
+        let top = |j: usize| {
+            let k = self.dominant[j];
+            if k == 0 {
+                0.0
+            } else {
+                self.shares[j][k - 1]
+            }
+        };
+        order.sort_by(|&i, &j| {
+            self.dominant[i]
+                .cmp(&self.dominant[j])
+                .then(top(j).total_cmp(&top(i)))
+                .then(i.cmp(&j))
+        });
+        order
+    }
+
+    /// Mean over the neurons of the share at their dominant frequency: near 1 when each
+    /// neuron reads one frequency, about 2/p when the energy is spread.
+    pub fn mean_dominant_share(&self) -> f64 {
+        let n = self.shares.len();
+        if n == 0 {
+            return 0.0;
+        }
+        (0..n)
+            .map(|j| match self.dominant[j] {
+                0 => 0.0,
+                k => self.shares[j][k - 1],
+            })
+            .sum::<f64>()
+            / n as f64
+    }
+}
+
+/// [`NeuronFrequencies`] of input weights given as neurons × p matrices, one per path
+/// (their energies add).
+pub fn neuron_frequencies(inputs: &[Array2<f64>]) -> NeuronFrequencies {
+    let Some(first) = inputs.first() else {
+        return NeuronFrequencies::default();
+    };
+    let (neurons, p) = first.dim();
+    let basis: Vec<(Vec<f64>, Vec<f64>)> = (1..=p / 2).map(|k| fourier_pair(p, k)).collect();
+    let mut shares = Vec::with_capacity(neurons);
+    let mut dominant = Vec::with_capacity(neurons);
+    for j in 0..neurons {
+        let energy: Vec<f64> = basis
+            .iter()
+            .map(|(cos, sin)| {
+                inputs
+                    .iter()
+                    .map(|m| {
+                        let row = m.row(j);
+                        let c: f64 = row.iter().zip(cos).map(|(x, c)| x * c).sum();
+                        let s: f64 = row.iter().zip(sin).map(|(x, s)| x * s).sum();
+                        c * c + s * s
+                    })
+                    .sum()
+            })
+            .collect();
+        let total: f64 = energy.iter().sum();
+        if total > 0.0 && total.is_finite() {
+            let best = energy
+                .iter()
+                .enumerate()
+                .fold(0, |b, (i, &e)| if e > energy[b] { i } else { b });
+            dominant.push(best + 1);
+            shares.push(energy.iter().map(|e| e / total).collect());
+        } else {
+            dominant.push(0);
+            shares.push(vec![0.0; energy.len()]);
+        }
+    }
+    NeuronFrequencies {
+        p,
+        shares,
+        dominant,
+    }
+}
+
 /// The smallest set of non-constant frequencies whose energies add up to at least
 /// [`KEY_SHARE`] of the non-constant total, strongest first. `energy[0]` (the constant)
 /// is ignored.

@@ -227,9 +227,8 @@ pub fn measure(
     let pairs = Dataset::all_pairs(p, op);
     let logits = model.logits(params, &pairs, ws);
     let irrelevance = distance_irrelevance_of_logits(logits.view(), &pairs, p);
-    let symmetricity = gradient_symmetricity(p, TRIPLES, 0, |a, b, c| {
-        model.input_gradients(params, a, b, c)
-    });
+    let gradients = model.input_gradient_fn(params);
+    let symmetricity = gradient_symmetricity(p, TRIPLES, 0, gradients);
     Some(ClockPizza {
         gradient_symmetricity: symmetricity,
         distance_irrelevance: irrelevance,

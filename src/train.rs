@@ -832,6 +832,18 @@ impl Trainer {
         )
     }
 
+    /// The "=" query's attention to a, b and "=" per head, averaged over all p² pairs;
+    /// `None` for the MLP (see [`Model::mean_attention`]).
+    pub fn mean_attention(&self) -> Option<Vec<[f64; 3]>> {
+        self.model.mean_attention(&self.params)
+    }
+
+    /// Which frequencies each hidden neuron reads now (see
+    /// [`analysis::neuron_frequencies`]).
+    pub fn neuron_frequencies(&self) -> analysis::NeuronFrequencies {
+        analysis::neuron_frequencies(&self.model.neuron_inputs(&self.params))
+    }
+
     /// The embedding's Fourier spectrum now.
     pub fn spectrum(&self) -> Spectrum {
         analysis::spectrum(self.embedding())

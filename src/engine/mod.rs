@@ -22,5 +22,5 @@ pub mod split;
 
 pub use pacer::Pacer;
 pub use run::{Advance, Run, StepError, Stop};
-pub use snapshot::{Ablation, Circle, EmbeddingFrame, RunView, Snapshot};
+pub use snapshot::{Ablation, AttentionPoint, Circle, EmbeddingFrame, RunView, Snapshot};
 pub use spec::{to_query, Change, ChangeKind, Link, RunSpec, SpecError};

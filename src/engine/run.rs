@@ -12,7 +12,9 @@
 //! How a step is taken is the caller's choice: alone ([`Run::advance`]) or split between
 //! workers ([`Run::advance_with`], given the step function of [`super::split`]).
 
-use super::snapshot::{strongest, Ablation, Circle, EmbeddingFrame, Snapshot, CIRCLES};
+use super::snapshot::{
+    strongest, Ablation, AttentionPoint, Circle, EmbeddingFrame, Snapshot, CIRCLES,
+};
 use super::spec::{Change, ChangeKind, RunSpec, SpecError};
 use crate::analysis;
 use crate::config::ConfigError;
@@ -93,6 +95,8 @@ pub struct Run {
     path: WeightPath,
     /// Whether a sample was added since the last snapshot.
     path_changed: bool,
+    /// The transformer's attention at the frames' steps since the last snapshot.
+    attention: Vec<AttentionPoint>,
 }
 
 impl Run {
@@ -111,6 +115,7 @@ impl Run {
             last_event_sent: None,
             progress_sent: 0,
             frames: Vec::new(),
+            attention: Vec::new(),
             path: WeightPath::new(),
             path_changed: false,
         };
@@ -343,6 +348,9 @@ impl Run {
         });
         self.path.push(step, self.trainer.params().as_slice());
         self.path_changed = true;
+        if let Some(heads) = self.trainer.mean_attention() {
+            self.attention.push(AttentionPoint { step, heads });
+        }
     }
 
     /// The path through weight space so far, projected (see [`crate::geometry`]).
@@ -427,6 +435,13 @@ impl Run {
         let frames = std::mem::take(&mut self.frames);
         let embedding_d = self.trainer.embedding().ncols();
         let path = std::mem::take(&mut self.path_changed).then(|| self.path.project());
+        let attention = std::mem::take(&mut self.attention);
+        let neurons = (diverged_at.is_none()).then(|| self.trainer.neuron_frequencies());
+        let clock_pizza = if exact && diverged_at.is_none() {
+            self.trainer.clock_pizza()
+        } else {
+            None
+        };
         let config = self.trainer.config();
         Snapshot {
             step: self.step(),
@@ -449,6 +464,9 @@ impl Run {
             frames,
             embedding_d,
             path,
+            attention,
+            neurons,
+            clock_pizza,
         }
     }
 

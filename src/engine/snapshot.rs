@@ -6,9 +6,10 @@
 //! the run; they are plain serde data, so a worker can post them as they are and a native
 //! test can check that the increments add up to the history (`tests/engine.rs`).
 
-use crate::analysis::{self, Frames, Progress, Spectrum};
+use crate::analysis::{self, Frames, NeuronFrequencies, Progress, Spectrum};
 use crate::geometry::Path;
 use crate::history::{Event, Metrics, Point, ProgressPoint};
+use crate::mechanism::ClockPizza;
 use crate::plots::RunCurves;
 use crate::prose::RunOutline;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,17 @@ pub struct EmbeddingFrame {
     /// E's effective dimension (see [`crate::geometry::participation_ratio`]).
     #[serde(default)]
     pub effective_dim: f64,
+}
+
+/// The transformer's attention at one step: for each head, the "=" query's attention to
+/// a, to b and to "=" itself, averaged over all p² pairs (see
+/// [`crate::model::Transformer::mean_attention`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttentionPoint {
+    /// The step (updates taken).
+    pub step: u64,
+    /// `heads[h] = [to a, to b, to "="]`, summing to one.
+    pub heads: Vec<[f64; 3]>,
 }
 
 /// What changed in a run since the previous snapshot, plus its current state.
@@ -99,6 +111,17 @@ pub struct Snapshot {
     /// sample was taken since the previous snapshot.
     #[serde(default)]
     pub path: Option<Path>,
+    /// The transformer's attention at each frame step passed since the previous snapshot
+    /// (the same fixed steps as `frames`); always empty for the MLP.
+    #[serde(default)]
+    pub attention: Vec<AttentionPoint>,
+    /// Which frequencies each hidden neuron reads now (both models).
+    #[serde(default)]
+    pub neurons: Option<NeuronFrequencies>,
+    /// Clock or pizza (Zhong et al. 2023), measured for exact snapshots of addition runs
+    /// only (it costs a pass over all pairs and a thousand input gradients).
+    #[serde(default)]
+    pub clock_pizza: Option<ClockPizza>,
 }
 
 /// The network with its key frequencies kept only or removed, beside the real one, at
@@ -151,6 +174,12 @@ pub struct RunView {
     dims: Vec<(u64, f64)>,
     /// The latest path through weight space.
     path: Path,
+    /// The transformer's attention over the run (empty for the MLP).
+    attention: Vec<AttentionPoint>,
+    /// The latest neuron frequencies.
+    neurons: Option<NeuronFrequencies>,
+    /// The latest clock-or-pizza measures (from the last exact snapshot).
+    clock_pizza: Option<ClockPizza>,
 }
 
 impl RunView {
@@ -165,6 +194,17 @@ impl RunView {
         self.record_frames(snapshot.embedding_d, std::mem::take(&mut snapshot.frames));
         if let Some(path) = snapshot.path.take() {
             self.path = path;
+        }
+        for point in std::mem::take(&mut snapshot.attention) {
+            // A replayed step replaces what came after it.
+            self.attention.retain(|a| a.step < point.step);
+            self.attention.push(point);
+        }
+        if let Some(neurons) = snapshot.neurons.take() {
+            self.neurons = Some(neurons);
+        }
+        if let Some(cp) = snapshot.clock_pizza.take() {
+            self.clock_pizza = Some(cp);
         }
         self.diverged_at = snapshot.diverged_at;
         self.points.truncate(snapshot.points_from);
@@ -195,6 +235,22 @@ impl RunView {
             };
             self.frames.push(frame.step, embed, None);
         }
+    }
+
+    /// The transformer's attention over the run, in step order (empty for the MLP).
+    pub fn attention(&self) -> &[AttentionPoint] {
+        &self.attention
+    }
+
+    /// The latest neuron frequencies, if any snapshot carried them.
+    pub fn neurons(&self) -> Option<&NeuronFrequencies> {
+        self.neurons.as_ref()
+    }
+
+    /// The latest clock-or-pizza measures (from the last exact snapshot of an addition
+    /// run).
+    pub fn clock_pizza(&self) -> Option<&ClockPizza> {
+        self.clock_pizza.as_ref()
     }
 
     /// The accumulated history points.

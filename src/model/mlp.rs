@@ -131,6 +131,20 @@ impl Mlp {
         let gb = dx.split_off(d);
         [dx, gb]
     }
+
+    /// Each hidden unit's input weights over the tokens 0..p, one matrix (H × p, f64)
+    /// per operand: E_t · W1[j, ..d] for a, E_t · W1[j, d..] for b. What the
+    /// neuron-frequency figure analyses (see [`crate::analysis::neuron_frequencies`]).
+    pub fn neuron_inputs(&self, params: &Params) -> Vec<ndarray::Array2<f64>> {
+        let v = View::of(params);
+        let d = self.shape.d;
+        let embed = v.embed.mapv(f64::from);
+        let w1 = v.w1.mapv(f64::from);
+        [w1.slice(s![.., ..d]), w1.slice(s![.., d..])]
+            .into_iter()
+            .map(|half| half.dot(&embed.t()))
+            .collect()
+    }
 }
 
 /// The parameter blocks as views (what the passes below read).

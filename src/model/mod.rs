@@ -243,6 +243,38 @@ impl Model {
             Model::Transformer(t) => t.input_gradients(params, a, b, c),
         }
     }
+
+    /// [`Model::input_gradients`] for many triples (the transformer converts its
+    /// parameters to f64 once instead of per triple).
+    pub fn input_gradient_fn<'a>(
+        &'a self,
+        params: &'a Params,
+    ) -> Box<dyn Fn(u32, u32, u32) -> [Vec<f64>; 2] + 'a> {
+        match self {
+            Model::Mlp(m) => Box::new(move |a, b, c| m.input_gradients(params, a, b, c)),
+            Model::Transformer(t) => Box::new(t.input_gradient_fn(params)),
+        }
+    }
+
+    /// Each hidden neuron's input weights over the tokens 0..p, neurons × p, one matrix
+    /// per path by which the operands reach it (the MLP: a's half and b's half of W1;
+    /// the transformer: W_E W_V W_O W_in, shared by both operands). What
+    /// [`crate::analysis::neuron_frequencies`] reads.
+    pub fn neuron_inputs(&self, params: &Params) -> Vec<ndarray::Array2<f64>> {
+        match self {
+            Model::Mlp(m) => m.neuron_inputs(params),
+            Model::Transformer(t) => t.neuron_inputs(params),
+        }
+    }
+
+    /// The "=" query's attention to a, b and "=" per head, averaged over all p² pairs
+    /// (see [`Transformer::mean_attention`]); `None` for a model without attention.
+    pub fn mean_attention(&self, params: &Params) -> Option<Vec<[f64; 3]>> {
+        match self {
+            Model::Mlp(_) => None,
+            Model::Transformer(t) => Some(t.mean_attention(params)),
+        }
+    }
 }
 
 impl Workspace {

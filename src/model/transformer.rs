@@ -165,8 +165,70 @@ impl Transformer {
     /// two operands (W_E[a] as it enters position 0, W_E[b] as it enters position 1),
     /// in f64: what the clock-or-pizza measures compare (see [`crate::mechanism`]).
     pub fn input_gradients(&self, params: &Params, a: u32, b: u32, c: u32) -> [Vec<f64>; 2] {
+        self.input_gradient_fn(params)(a, b, c)
+    }
+
+    /// [`Transformer::input_gradients`] for many triples: the parameters are converted
+    /// to f64 once.
+    pub fn input_gradient_fn<'a>(
+        &self,
+        params: &'a Params,
+    ) -> impl Fn(u32, u32, u32) -> [Vec<f64>; 2] + 'a {
         let f = Naive::of(self.shape, params);
-        f.input_gradients(&f.token(a as usize), &f.token(b as usize), c as usize)
+        move |a, b, c| f.input_gradients(&f.token(a as usize), &f.token(b as usize), c as usize)
+    }
+
+    /// The "=" query's attention to a, b and "=", per head, averaged over all p² pairs
+    /// (`[head] = [to a, to b, to "="]`, each row summing to one): what the attention
+    /// figure follows over a run. From tables of the 2p + 1 (token, position) cases, as
+    /// the training pass does, in f64: O(p·d² + p²·H).
+    pub fn mean_attention(&self, params: &Params) -> Vec<[f64; 3]> {
+        let Shape { p, d, heads, .. } = self.shape;
+        let dh = self.shape.head_width();
+        let f = Naive::of(self.shape, params);
+        let x = |t: usize, pos: usize| -> Vec<f64> {
+            (0..d).map(|i| f.embed[[t, i]] + f.pos[[pos, i]]).collect()
+        };
+        let eq = x(p, 2);
+        let q = ArrayView1::from(&eq).dot(&f.wq);
+        // Score of each case's key against the "=" query, per head.
+        let score = |x: &[f64]| -> Vec<f64> {
+            let k = ArrayView1::from(x).dot(&f.wk);
+            (0..heads)
+                .map(|h| {
+                    (h * dh..(h + 1) * dh).map(|i| k[i] * q[i]).sum::<f64>() / (dh as f64).sqrt()
+                })
+                .collect()
+        };
+        let sa: Vec<Vec<f64>> = (0..p).map(|t| score(&x(t, 0))).collect();
+        let sb: Vec<Vec<f64>> = (0..p).map(|t| score(&x(t, 1))).collect();
+        let se = score(&eq);
+        let mut out = vec![[0.0f64; 3]; heads];
+        for (h, out) in out.iter_mut().enumerate() {
+            for sa in &sa {
+                for sb in &sb {
+                    let att = softmax(&[sa[h], sb[h], se[h]]);
+                    for (o, a) in out.iter_mut().zip(att) {
+                        *o += a;
+                    }
+                }
+            }
+            out.iter_mut().for_each(|o| *o /= (p * p) as f64);
+        }
+        out
+    }
+
+    /// Each MLP neuron's input weights over the tokens 0..p (m × p, f64): how much token
+    /// t moves neuron j's pre-activation through the attention's value-output path,
+    /// W_E[t] W_V W_O W_in[:, j] (all heads, each counted with full attention; the
+    /// position embeddings and the "=" residual add a constant per neuron, which the
+    /// Fourier analysis ignores). What the neuron-frequency figure analyses. One matrix,
+    /// as both operands reach the MLP through the same path.
+    pub fn neuron_inputs(&self, params: &Params) -> Vec<Array2<f64>> {
+        let p = self.shape.p;
+        let f = Naive::of(self.shape, params);
+        let through = f.wv.dot(&f.wo).dot(&f.w_in); // d × m
+        vec![f.embed.slice(s![..p, ..]).dot(&through).reversed_axes()]
     }
 }
 
