@@ -1407,3 +1407,111 @@ fn task_summary_says_whether_the_pair_is_trained_on_and_the_split_sizes() {
     });
     assert!(div.summary(3, 0).is_err(), "b = 0 has no quotient");
 }
+
+// ---------------------------------------------------------------------------------------
+// The mechanism figures: attention per head, neuron frequencies
+
+/// A small transformer run through the engine (p 23, 4 heads), so the snapshots carry
+/// its attention at the frame steps.
+fn transformer_view(steps: u32) -> grokking::engine::RunView {
+    use grokking::engine::{Run, RunSpec, RunView};
+    let mut run = Run::new(RunSpec::new(Config {
+        p: 23,
+        model: grokking::model::ModelKind::Transformer,
+        d: 16,
+        heads: 4,
+        hidden: 32,
+        lr: 0.003,
+        frac: 0.4,
+        ..Config::default()
+    }))
+    .expect("valid spec");
+    let mut view = RunView::default();
+    for _ in 0..4 {
+        run.advance(steps / 4);
+        view.add(run.snapshot(false));
+    }
+    view.add(run.snapshot(true));
+    view
+}
+
+#[test]
+fn attention_shows_a_solid_and_a_dashed_curve_per_head() {
+    let theme = Theme::default();
+    let view = transformer_view(200);
+    let attention = view.attention();
+    // Frames at 0, 10, …, 100, 150, 200 (and the exact snapshot's step, already there).
+    assert!(attention.len() >= 12, "{} attention points", attention.len());
+    assert!(attention.windows(2).all(|w| w[0].step < w[1].step));
+    for point in attention {
+        assert_eq!(point.heads.len(), 4);
+        for w in &point.heads {
+            assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{w:?}");
+        }
+    }
+    let history = History {
+        points: view.points().to_vec(),
+        ..History::default()
+    };
+    let run = RunCurves::from_history("transformer", &history);
+    let svg = render("attention", SIZE, |a| {
+        plots::draw_attention(a, &run, attention, &theme)
+    });
+    check_common(&svg, &theme);
+    for h in 0..4 {
+        // The solid curve is one polyline through every point; the dashed one is drawn
+        // as dashes, each a short polyline of its own.
+        assert!(
+            curves_in(&svg, plots::head_color(h), attention.len() - 1) >= 1,
+            "head {h}'s curve"
+        );
+        assert_eq!(count_text(&svg, &format!("head {}", h + 1)), 1);
+    }
+    assert_eq!(count_text(&svg, "to a"), 1);
+    assert_eq!(count_text(&svg, "to b"), 1);
+    assert_eq!(count_text(&svg, "attention from"), 1);
+
+    // An MLP run has no attention: empty axes, no head in the legend.
+    let empty = render("attention_empty", SIZE, |a| {
+        plots::draw_attention(a, &run, &[], &theme)
+    });
+    check_common(&empty, &theme);
+    assert_eq!(count_text(&empty, "head 1"), 0);
+}
+
+#[test]
+fn neuron_frequencies_light_one_cell_per_pure_neuron() {
+    use grokking::analysis::neuron_frequencies;
+    let theme = Theme::default();
+    // Neuron j reads frequency 1 + j % 5 exactly: its row is one cell at full colour.
+    let p = 23;
+    let inputs = Array2::from_shape_fn((12, p), |(j, t)| {
+        (TAU * (1 + j % 5) as f64 * t as f64 / p as f64 + j as f64).cos()
+    });
+    let neurons = neuron_frequencies(&[inputs]);
+    assert_eq!(neurons.dominant, (0..12).map(|j| 1 + j % 5).collect::<Vec<_>>());
+    assert!((neurons.mean_dominant_share() - 1.0).abs() < 1e-9);
+    let svg = render("neuron_frequencies", SIZE, |a| {
+        plots::draw_neuron_frequencies(a, &neurons, &theme)
+    });
+    check_common(&svg, &theme);
+    let full = format!("fill=\"{}\"", css_hex(plots::NEURON_HEAT_COLOR));
+    let cells = elements(&svg, "rect").filter(|e| e.contains(&full)).count();
+    assert_eq!(cells, 12, "one full cell per neuron");
+    assert_eq!(count_text(&svg, "12 neurons"), 1);
+    assert_eq!(count_text(&svg, "frequency k"), 1);
+
+    // The real transformer's neurons (early in training: spread energy) draw too.
+    let view = transformer_view(40);
+    let real = view.neurons().expect("snapshots carry the neurons");
+    assert_eq!(real.shares.len(), 32);
+    assert_eq!(real.shares[0].len(), 11);
+    let svg = render("neuron_frequencies_real", SIZE, |a| {
+        plots::draw_neuron_frequencies(a, real, &theme)
+    });
+    check_common(&svg, &theme);
+    let empty = render("neuron_frequencies_empty", SIZE, |a| {
+        plots::draw_neuron_frequencies(a, &Default::default(), &theme)
+    });
+    check_common(&empty, &theme);
+}

@@ -13,6 +13,9 @@
 //!   (given frequencies highlighted, e.g. the final keys while scrubbing through a run);
 //! - `progress.rs`: [`draw_progress`], the hidden-progress measures (restricted and
 //!   excluded loss, Gini coefficient, key share) with the same markers;
+//! - `mechanism.rs`: [`draw_attention`] (the transformer's attention from "=" to a and
+//!   to b per head over the run) and [`draw_neuron_frequencies`] (neurons × frequencies:
+//!   which Fourier frequency each hidden neuron reads);
 //! - `phase.rs`: [`draw_phase_diagram`], weight decay × training fraction coloured by
 //!   phase, with a [`PhaseLayout`] for hit-testing;
 //! - `task.rs`: [`draw_task_clock`] (arithmetic modulo p as a clock with a worked
@@ -50,6 +53,7 @@ mod chart;
 mod curves;
 mod embedding;
 mod format;
+mod mechanism;
 mod phase;
 mod progress;
 mod task;
@@ -65,14 +69,15 @@ pub use embedding::{
     MAX_NUMBERED_KEYS,
 };
 pub use format::{format_number, format_step};
+pub use mechanism::{draw_attention, draw_neuron_frequencies, head_color};
 pub use phase::{draw_phase_diagram, phase_abbrev, PhaseCell, PhaseGrid, PhaseLayout};
 pub use progress::draw_progress;
 pub use task::{draw_task_clock, draw_task_pairs, PairKind, PairTable, PairsLayout, TaskExample};
 pub use theme::{
     css_hex, okabe_ito, phase_color, CssColor, Palette, Theme, ANSWER_COLOR, A_COLOR, B_COLOR,
     COMPREHENSION_COLOR, CONFUSION_COLOR, CSS_COLORS, DARK, EXCLUDED_COLOR, GINI_COLOR,
-    GROKKING_COLOR, KEY_FREQUENCY_COLOR, KEY_SHARE_COLOR, LIGHT, MARKER_COLOR, MEMORISATION_COLOR,
-    NORM_COLOR, PAIR_TEST_COLOR, PAIR_TRAIN_COLOR, PHASE_INK, RESTRICTED_COLOR, RUN_COLORS,
+    GROKKING_COLOR, HEAD_COLORS, KEY_FREQUENCY_COLOR, KEY_SHARE_COLOR, LIGHT, MARKER_COLOR, MEMORISATION_COLOR,
+    NEURON_HEAT_COLOR, NORM_COLOR, PAIR_TEST_COLOR, PAIR_TRAIN_COLOR, PHASE_INK, RESTRICTED_COLOR, RUN_COLORS,
     TEST_COLOR, TRAIN_COLOR,
 };
 

@@ -122,6 +122,21 @@ pub const PAIR_TRAIN_COLOR: RGBColor = TRAIN_COLOR;
 /// Test pairs: the test colour, Okabe–Ito vermillion `#D55E00`.
 pub const PAIR_TEST_COLOR: RGBColor = TEST_COLOR;
 
+/// The attention heads' colours, head h in `HEAD_COLORS[h % 6]` (the attention figure
+/// strokes a head's attention to a solid and to b dashed).
+pub const HEAD_COLORS: [RGBColor; 6] = [
+    BLUE,
+    ORANGE,
+    BLUISH_GREEN,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+];
+
+/// The neuron-frequency heatmap's full cell (a neuron's whole energy at one frequency);
+/// lesser shares fade towards the background.
+pub const NEURON_HEAT_COLOR: RGBColor = BLUE;
+
 // ---------------------------------------------------------------------------------------
 // The greys of the two themes
 
