@@ -17,8 +17,12 @@ only costs it), and neither stops at grokking. Against another build (`--against
 PATH/TO/grok`, e.g. one built from an older commit): both run `grok train` with the same
 arguments; two copies of the same binary agree to about ±1%.
 
+With --transformer: the transformer preset of DESIGN.md (p 97, d 32, 4 heads, MLP 128,
+lr 3e-3, wd 1, frac 0.4) against bench/torch_transformer.py, both on one thread, test
+accuracy every 10 steps, no stop at grokking.
+
 usage: python3 bench/paired.py [--pairs 4] [--native-steps 2400] [--torch-steps 1000]
-                               [--against OTHER_GROK]
+                               [--against OTHER_GROK] [--transformer]
   needs target/release/grok (cargo build --release) and, without --against,
   `python3 -c 'import torch'`.
 Prints one JSON line per pair, then the median ratio.
@@ -33,6 +37,10 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GROK = os.path.join(ROOT, "target/release/grok")
+# The transformer preset (DESIGN.md, "The transformer of the papers"), as grok flags;
+# bench/torch_transformer.py's defaults are the same.
+TRANSFORMER = ["--model", "transformer", "--d", "32", "--heads", "4", "--mlp", "128",
+               "--lr", "0.003", "--wd", "1", "--frac", "0.4"]
 
 
 def start(core: int, cmd: list) -> subprocess.Popen:
@@ -54,12 +62,15 @@ def grok_speed(proc: subprocess.Popen) -> float:
 def pair(seed: int, core: int, args) -> dict:
     train = ["train", "--seed", str(seed), "--steps", str(args.native_steps),
              "--eval-every", "10", "--quiet"]
+    if args.transformer:
+        train += TRANSFORMER
     native = start(core, [GROK] + train)
     if args.against:
         other = start(core, [args.against] + train)
         mine, theirs = grok_speed(native), grok_speed(other)
     else:
-        torch = start(core, [sys.executable, os.path.join(ROOT, "bench/torch_ref.py"),
+        script = "bench/torch_transformer.py" if args.transformer else "bench/torch_ref.py"
+        torch = start(core, [sys.executable, os.path.join(ROOT, script),
                              "--threads", "1", "--seeds", "1", "--first-seed", str(seed),
                              "--steps", str(args.torch_steps), "--run-all"])
         mine = grok_speed(native)
@@ -83,6 +94,8 @@ def main():
     ap.add_argument("--native-steps", type=int, default=2400)
     ap.add_argument("--torch-steps", type=int, default=1000)
     ap.add_argument("--against", help="another build's grok binary, instead of PyTorch")
+    ap.add_argument("--transformer", action="store_true",
+                    help="the transformer preset against bench/torch_transformer.py")
     args = ap.parse_args()
     if (os.cpu_count() or 1) < 2:
         sys.exit("paired.py: needs two cores")

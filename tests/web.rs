@@ -292,6 +292,62 @@ fn draws_non_blank_figures() {
         .unwrap());
 }
 
+#[wasm_bindgen_test]
+fn transformer_figures_and_clock_or_pizza_for_both_models() {
+    let transformer = config(&[
+        ("p", 23.into()),
+        ("frac", 0.5.into()),
+        ("model", "transformer".into()),
+        ("d", 16.into()),
+        ("heads", 4.into()),
+        ("hidden", 32.into()),
+        ("lr", 0.003.into()),
+    ]);
+    let (w, h) = (480, 300);
+    let total = (w * h) as usize;
+    for (name, cfg, attention) in [("transformer", transformer, true), ("mlp", small(), false)] {
+        let mut session = session_of(cfg).unwrap();
+        let mut figures = Figures::new();
+        run(&mut session, 60).unwrap();
+        figures.ingest(session.snapshot(false).unwrap()).unwrap();
+        assert!(
+            figures.clock_pizza().unwrap().is_undefined(),
+            "{name}: measured on exact snapshots only"
+        );
+        run(&mut session, 20).unwrap();
+        figures.ingest(session.snapshot(true).unwrap()).unwrap();
+
+        // Frames at 0, 10, …, 80: one attention point each for the transformer.
+        assert_eq!(figures.attention_count(), if attention { 9 } else { 0 }, "{name}");
+        let c = canvas(w, h);
+        assert_eq!(
+            figures.draw_attention(c.clone(), 1.0, false).unwrap(),
+            attention,
+            "{name}"
+        );
+        let n = ink(&c);
+        if attention {
+            assert!(n > total / 200 && n < total / 2, "attention: {n} of {total}");
+        } else {
+            assert_eq!(n, 0, "an MLP run draws no attention");
+        }
+        let c = canvas(w, h);
+        assert!(figures.draw_neuron_frequencies(c.clone(), 1.0, true).unwrap());
+        let n = ink(&c);
+        assert!(n > total / 200, "{name} neurons: {n} of {total}");
+
+        let cp = figures.clock_pizza().unwrap();
+        let verdict = js_sys::Reflect::get(&cp, &"verdict".into()).unwrap();
+        let verdict = verdict.as_string().expect("a verdict");
+        assert!(["clock", "pizza", "unclear"].contains(&verdict.as_str()), "{verdict}");
+        let s = js_sys::Reflect::get(&cp, &"gradient_symmetricity".into()).unwrap();
+        let s = s.as_f64().expect("a symmetricity");
+        assert!((-1.0..=1.0).contains(&s), "{name}: {s}");
+        let line = figures.clock_pizza_summary().expect("a summary");
+        assert!(line.starts_with(&verdict), "{line}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Hidden progress, ablations, "ask the network", phase-diagram cells
 

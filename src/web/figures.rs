@@ -194,6 +194,65 @@ impl Figures {
         Ok(true)
     }
 
+    /// Number of attention points held (0 for an MLP run).
+    #[wasm_bindgen(getter)]
+    pub fn attention_count(&self) -> usize {
+        self.view.attention().len()
+    }
+
+    /// The transformer's attention from "=" to a (solid) and to b (dashed) per head over
+    /// the run (see [`plots::draw_attention`]). Returns false (drawing nothing) for a run
+    /// without attention, i.e. the MLP, or before the first snapshot.
+    pub fn draw_attention(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<bool, JsError> {
+        if self.view.attention().is_empty() {
+            return Ok(false);
+        }
+        let run = self.view.curves("");
+        draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_attention(area, &run, self.view.attention(), theme)
+        })?;
+        Ok(true)
+    }
+
+    /// Each hidden neuron's Fourier energy over the frequencies (see
+    /// [`plots::draw_neuron_frequencies`]), both models. Returns false if no snapshot
+    /// carried them yet.
+    pub fn draw_neuron_frequencies(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<bool, JsError> {
+        let Some(neurons) = self.view.neurons() else {
+            return Ok(false);
+        };
+        draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_neuron_frequencies(area, neurons, theme)
+        })?;
+        Ok(true)
+    }
+
+    /// Clock or pizza (Zhong et al. 2023) from the last exact snapshot of an addition
+    /// run, both models: `{gradient_symmetricity, distance_irrelevance, verdict}`
+    /// (verdict "clock", "pizza" or "unclear"); `undefined` before any.
+    pub fn clock_pizza(&self) -> Result<JsValue, JsError> {
+        match self.view.clock_pizza() {
+            Some(cp) => super::to_js(cp),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The clock-or-pizza verdict in one line for readers (the verdict and both numbers
+    /// beside the paper's), or `undefined` before any measure.
+    pub fn clock_pizza_summary(&self) -> Option<String> {
+        self.view.clock_pizza().map(|cp| cp.summary())
+    }
+
     /// Number of embedding frames held (for the scrubber).
     pub fn frame_count(&self) -> usize {
         self.view.frames().len()
