@@ -56,6 +56,13 @@ impl Phase {
     }
 }
 
+impl Phase {
+    /// Compares by the order of the module documentation (confusion first).
+    fn cmp_order(self, other: Phase) -> std::cmp::Ordering {
+        (self as u8).cmp(&(other as u8))
+    }
+}
+
 impl fmt::Display for Phase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -225,6 +232,56 @@ impl Cell {
     }
 }
 
+/// A finished sweep as a file: the grid, the settings every cell shares, and every run's
+/// outcome (rows outer, columns, seeds inner). `grok sweep --json` writes it; the page
+/// shows the default model's (`www/phase-default.json`, made by `scripts/phase-data`)
+/// until the reader computes a diagram live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepResult {
+    /// The two axes.
+    pub grid: Grid,
+    /// The settings every cell shares (the axes' own values replaced per cell).
+    pub base: Config,
+    /// Runs per cell.
+    pub seeds: u32,
+    /// Step budget per run.
+    pub steps: u64,
+    /// Every run.
+    pub cells: Vec<Cell>,
+}
+
+impl SweepResult {
+    /// One outcome per grid cell from its seeds' runs: the phase most of them reached
+    /// (ties go to the earlier phase in the order confusion, memorisation, grokking,
+    /// comprehension — the more cautious claim), and the median step at which those that
+    /// generalised did. `None` for a cell with no runs.
+    pub fn by_cell(&self) -> Vec<Option<(Phase, Option<u64>)>> {
+        let per = self.seeds.max(1) as usize;
+        (0..self.grid.len())
+            .map(|i| {
+                let runs = self.cells.get(i * per..(i + 1) * per)?;
+                let order = [
+                    Phase::Confusion,
+                    Phase::Memorisation,
+                    Phase::Grokking,
+                    Phase::Comprehension,
+                ];
+                let count = |p: Phase| runs.iter().filter(|c| c.phase == p).count();
+                let phase = order
+                    .into_iter()
+                    .max_by(|&a, &b| count(a).cmp(&count(b)).then(b.cmp_order(a)))?;
+                let mut gens: Vec<u64> = runs
+                    .iter()
+                    .filter(|c| c.phase == phase)
+                    .filter_map(|c| c.steps_to_test_95)
+                    .collect();
+                gens.sort_unstable();
+                Some((phase, gens.get(gens.len() / 2).copied()))
+            })
+            .collect()
+    }
+}
+
 /// The run of a cell: `config` for at most `budget` steps, stopping once it generalises
 /// (the engine's stop-when-grokked; a divergence stops it too).
 pub fn cell_spec(config: Config, budget: u64) -> RunSpec {
@@ -342,6 +399,45 @@ mod tests {
             Phase::classify(Some(200), Some(150)),
             Phase::Comprehension,
             "generalised first"
+        );
+    }
+
+    #[test]
+    fn seeds_vote_on_a_cell() {
+        let cell = |phase, gen| Cell {
+            wd: 1.0,
+            frac: 0.3,
+            lr: 0.01,
+            init_scale: 1.0,
+            fix_norm: None,
+            seed: 0,
+            steps_to_train_99: Some(70),
+            steps_to_test_95: gen,
+            steps: 2000,
+            test_acc: 0.0,
+            phase,
+            diverged: false,
+        };
+        let result = SweepResult {
+            grid: Grid::wd_frac(&[1.0], &[0.3, 0.5]),
+            base: Config::default(),
+            seeds: 3,
+            steps: 2000,
+            cells: vec![
+                cell(Phase::Grokking, Some(1300)),
+                cell(Phase::Grokking, Some(1100)),
+                cell(Phase::Memorisation, None),
+                cell(Phase::Memorisation, None),
+                cell(Phase::Grokking, Some(900)),
+                cell(Phase::Comprehension, Some(120)),
+            ],
+        };
+        assert_eq!(
+            result.by_cell(),
+            vec![
+                Some((Phase::Grokking, Some(1300))),
+                Some((Phase::Memorisation, None)),
+            ]
         );
     }
 

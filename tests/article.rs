@@ -3,8 +3,8 @@
 //! embedding frames for the scrubber, the screen-reader summaries, the JSON export.
 
 use grokking::analysis::{self, frame_cap, thin_index, Frames};
-use grokking::prose::{frame_summary, percent};
 use grokking::prose::{comparison_summary, RunOutline};
+use grokking::prose::{frame_summary, percent};
 use grokking::train::{history_json, Point};
 use grokking::{Config, Trainer};
 use ndarray::Array2;

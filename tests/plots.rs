@@ -969,8 +969,10 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
         PhaseCell::Pending,
     ];
     let grid = PhaseGrid {
-        wds: &wds,
-        fracs: &fracs,
+        rows: &wds,
+        cols: &fracs,
+        row_label: "weight decay",
+        col_label: "training fraction",
         cells: &cells,
     };
     for (name, theme) in [
@@ -1040,8 +1042,10 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
     let fracs: Vec<f64> = (1..10).map(|i| i as f64 / 10.0).collect();
     let cells = vec![PhaseCell::Pending; 72];
     let grid = PhaseGrid {
-        wds: &wds,
-        fracs: &fracs,
+        rows: &wds,
+        cols: &fracs,
+        row_label: "weight decay",
+        col_label: "training fraction",
         cells: &cells,
     };
     let theme = Theme::default();
@@ -1054,8 +1058,10 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
         check_common(&svg, &theme);
     }
     let short = PhaseGrid {
-        wds: &wds,
-        fracs: &fracs,
+        rows: &wds,
+        cols: &fracs,
+        row_label: "weight decay",
+        col_label: "training fraction",
         cells: &cells[..5],
     };
     let svg = render("phase_short", (640, 480), |a| {

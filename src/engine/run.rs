@@ -77,8 +77,8 @@ pub struct Run {
     trainer: Trainer,
     /// Index in `spec.schedule` of the first change not yet applied.
     next_change: usize,
-    /// Whether stop-when-grokked has already stopped this run once (it stops only once:
-    /// Play after the stop goes on).
+    /// Whether the reader went on after stop-when-grokked stopped the run (then it does
+    /// not stop again; until then every advance stops at once, like a reached `until`).
     grok_stop_taken: bool,
     /// Metrics measured at the current step, kept until the next update.
     measured: Option<Metrics>,
@@ -241,9 +241,6 @@ impl Run {
         // A batch that ends exactly on a stop reports it now, not on the next call.
         if stop.is_none() && taken == max_steps {
             stop = self.stop_due();
-        }
-        if stop == Some(Stop::Grokked) {
-            self.grok_stop_taken = true;
         }
         Advance { taken, stop }
     }

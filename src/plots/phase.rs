@@ -41,14 +41,19 @@ pub enum PhaseCell {
     },
 }
 
-/// A grid of weight decay (rows) × training fraction (columns); `cells` in the row-major
-/// order of [`crate::sweep::grid`] (weight decay outer): cell `i_wd * fracs.len() + i_frac`.
+/// A grid of two settings — by default weight decay (rows) × training fraction (columns),
+/// or any two of [`crate::sweep::Axis`]; `cells` in the row-major order of
+/// [`crate::sweep::grid`] (rows outer): cell `i_row * cols.len() + i_col`.
 #[derive(Clone, Copy, Debug)]
 pub struct PhaseGrid<'a> {
-    /// Weight decays, increasing (drawn bottom to top).
-    pub wds: &'a [f64],
-    /// Training fractions, increasing (drawn left to right).
-    pub fracs: &'a [f64],
+    /// The rows' values, increasing (drawn bottom to top), e.g. weight decays.
+    pub rows: &'a [f64],
+    /// The columns' values, increasing (drawn left to right), e.g. training fractions.
+    pub cols: &'a [f64],
+    /// What the rows vary, as the axis reads ("weight decay").
+    pub row_label: &'a str,
+    /// What the columns vary ("training fraction").
+    pub col_label: &'a str,
     /// The cells.
     pub cells: &'a [PhaseCell],
 }
@@ -143,7 +148,7 @@ pub fn draw_phase_diagram<DB: DrawingBackend>(
     let pal = theme.palette();
     area.fill(&pal.background)?;
     let (w, h) = area.dim_in_pixel();
-    let (rows, cols) = (grid.wds.len(), grid.fracs.len());
+    let (rows, cols) = (grid.rows.len(), grid.cols.len());
     let Some(layout) = PhaseLayout::new(w, h, rows, cols, theme) else {
         return Ok(());
     };
@@ -247,7 +252,7 @@ pub fn draw_phase_diagram<DB: DrawingBackend>(
     let (_, tick_h) = measure(area, "0", &tick)?;
     let every = |room: f64, need: f64| ((need / room.max(1.0)).ceil() as usize).max(1);
     let row_step = every(layout.cell_h, tick_h as f64 * 1.2);
-    for (row, &wd) in grid.wds.iter().enumerate() {
+    for (row, &wd) in grid.rows.iter().enumerate() {
         if row % row_step != 0 {
             continue;
         }
@@ -256,7 +261,7 @@ pub fn draw_phase_diagram<DB: DrawingBackend>(
         area.draw_text(&format_number(wd), &style, (grid_left - gap, (y0 + y1) / 2))?;
     }
     let widest = grid
-        .fracs
+        .cols
         .iter()
         .map(|&f| text_width(area, &format_number(f), &tick))
         .collect::<Result<Vec<_>, _>>()?
@@ -264,7 +269,7 @@ pub fn draw_phase_diagram<DB: DrawingBackend>(
         .max()
         .unwrap_or(0);
     let col_step = every(layout.cell_w, widest as f64 + gap as f64);
-    for (col, &frac) in grid.fracs.iter().enumerate() {
+    for (col, &frac) in grid.cols.iter().enumerate() {
         if col % col_step != 0 {
             continue;
         }
@@ -278,7 +283,7 @@ pub fn draw_phase_diagram<DB: DrawingBackend>(
     }
     let desc = text.pos(Pos::new(HPos::Center, VPos::Top));
     area.draw_text(
-        "training fraction",
+        grid.col_label,
         &desc,
         (
             (grid_left + grid_right) / 2,
@@ -289,7 +294,7 @@ pub fn draw_phase_diagram<DB: DrawingBackend>(
         .transform(FontTransform::Rotate270)
         .pos(Pos::new(HPos::Center, VPos::Top));
     area.draw_text(
-        "weight decay",
+        grid.row_label,
         &rotated,
         (theme.px(8.0), (layout.top as i32 + grid_bottom) / 2),
     )?;

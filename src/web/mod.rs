@@ -4,8 +4,8 @@
 //! JavaScript, one small file per exported type, in the style of rustwasm's Game of Life
 //! (state stays in Rust, JS gets small plain objects):
 //!
-//! - this file: the free functions the page reads its defaults, names and limits from,
-//!   and links parsed and written;
+//! - this file: the free functions the page reads its defaults, names and limits from
+//!   (and the shard count its worker count must divide), and links parsed and written;
 //! - [`canvas`]: plotters' canvas backend with real text measurement;
 //! - [`session`]: `Session`, a [`Run`](crate::engine::Run) in a training worker;
 //! - [`link`]: `Link`, the shared memory through which workers split each step;
@@ -193,6 +193,14 @@ pub fn parse_link(query: &str) -> Result<JsValue, JsError> {
 pub fn link_query(spec: JsValue, autoplay: bool) -> Result<String, JsError> {
     let spec: RunSpec = from_js(spec)?;
     Ok(to_query(&spec, autoplay))
+}
+
+/// How many parts a training step's gradient is cut into ([`crate::train::SHARDS`]): the
+/// number of workers that split a run must divide it (see [`link::Link::byte_length`]),
+/// so the page picks its worker count from it.
+#[wasm_bindgen]
+pub fn shards() -> usize {
+    crate::train::SHARDS
 }
 
 /// A number as the page shows it (six significant digits at most, no exponent in the

@@ -3,9 +3,10 @@
 
 use super::canvas::draw_on;
 use super::{from_js, parse_config, to_js};
+use crate::config::Config;
 use crate::engine::{Run, RunSpec};
 use crate::plots::{self, PhaseCell, PhaseGrid, PhaseLayout, Theme};
-use crate::sweep::{self, Cell};
+use crate::sweep::{self, Axis, Cell, Grid};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -62,10 +63,9 @@ impl CellRun {
 
 /// The page's phase diagram: the grid and the state of each cell, drawn on demand.
 #[wasm_bindgen]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PhaseFigure {
-    wds: Vec<f64>,
-    fracs: Vec<f64>,
+    grid: Grid,
     cells: Vec<PhaseCell>,
 }
 
@@ -84,6 +84,14 @@ impl PhaseFigure {
             };
         }
     }
+
+    fn with_grid(grid: Grid) -> PhaseFigure {
+        let n = grid.len();
+        PhaseFigure {
+            grid,
+            cells: vec![PhaseCell::Pending; n],
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -91,15 +99,63 @@ impl PhaseFigure {
     /// An empty grid of `wds` (rows, bottom to top) × `fracs` (columns), all cells pending.
     #[wasm_bindgen(constructor)]
     pub fn new(wds: Vec<f64>, fracs: Vec<f64>) -> PhaseFigure {
-        let n = wds.len() * fracs.len();
-        PhaseFigure {
-            wds,
-            fracs,
-            cells: vec![PhaseCell::Pending; n],
-        }
+        PhaseFigure::with_grid(Grid::wd_frac(&wds, &fracs))
     }
 
-    /// Marks cell `index` (grid order: weight decay outer) as being trained.
+    /// An empty grid of any two settings: `row_axis` and `col_axis` are names of
+    /// [`Axis`] (`wd`, `frac`, `init_scale`, `fix_norm`, `lr`). Throws for an unknown name
+    /// or the same axis twice.
+    pub fn with_axes(
+        row_axis: &str,
+        rows: Vec<f64>,
+        col_axis: &str,
+        cols: Vec<f64>,
+    ) -> Result<PhaseFigure, JsError> {
+        let (r, c) = (parse_axis(row_axis)?, parse_axis(col_axis)?);
+        if r == c {
+            return Err(JsError::new("the two axes must be different settings"));
+        }
+        Ok(PhaseFigure::with_grid(Grid {
+            rows: (r, rows),
+            cols: (c, cols),
+        }))
+    }
+
+    /// A finished diagram read from a sweep file (`grok sweep --json`, e.g. the page's
+    /// precomputed `phase-default.json`): each cell shows the phase most of its seeds
+    /// reached (see [`sweep::SweepResult::by_cell`]). Throws if the file is not a sweep.
+    pub fn from_sweep(result: JsValue) -> Result<PhaseFigure, JsError> {
+        let result: sweep::SweepResult = from_js(result)?;
+        let mut figure = PhaseFigure::with_grid(result.grid.clone());
+        for (slot, cell) in figure.cells.iter_mut().zip(result.by_cell()) {
+            if let Some((phase, gen)) = cell {
+                *slot = PhaseCell::Done { phase, gen };
+            }
+        }
+        Ok(figure)
+    }
+
+    /// The configs of every cell (rows outer, columns, seeds inner), from `base` (a config
+    /// object) with the two axes' values set; each validated. Throws with the first bad
+    /// cell's message.
+    pub fn configs(&self, base: JsValue, seeds: u32) -> Result<JsValue, JsError> {
+        let base: Config = from_js(base)?;
+        let configs = sweep::grid(&base, &self.grid, seeds.max(1));
+        for c in &configs {
+            c.validate().map_err(|e| {
+                JsError::new(&format!(
+                    "{} {}, {} {}: {e}",
+                    self.grid.rows.0.label(),
+                    self.grid.rows.0.get(c),
+                    self.grid.cols.0.label(),
+                    self.grid.cols.0.get(c)
+                ))
+            })?;
+        }
+        to_js(&configs)
+    }
+
+    /// Marks cell `index` (grid order: rows outer) as being trained.
     pub fn set_running(&mut self, index: usize) {
         if let Some(slot) = self.cells.get_mut(index) {
             *slot = PhaseCell::Running;
@@ -124,8 +180,10 @@ impl PhaseFigure {
     /// Draws the diagram (see [`plots::draw_phase_diagram`]).
     pub fn draw(&self, canvas: HtmlCanvasElement, scale: f64, dark: bool) -> Result<(), JsError> {
         let grid = PhaseGrid {
-            wds: &self.wds,
-            fracs: &self.fracs,
+            rows: &self.grid.rows.1,
+            cols: &self.grid.cols.1,
+            row_label: self.grid.rows.0.label(),
+            col_label: self.grid.cols.0.label(),
             cells: &self.cells,
         };
         draw_on(canvas, scale, dark, |area, theme| {
@@ -137,8 +195,38 @@ impl PhaseFigure {
     /// `scale`, if any: what the reader clicked.
     pub fn cell_at(&self, width: u32, height: u32, scale: f64, x: f64, y: f64) -> Option<usize> {
         let theme = Theme { scale, dark: false };
-        PhaseLayout::new(width, height, self.wds.len(), self.fracs.len(), &theme)?.cell_at(x, y)
+        PhaseLayout::new(
+            width,
+            height,
+            self.grid.rows.1.len(),
+            self.grid.cols.1.len(),
+            &theme,
+        )?
+        .cell_at(x, y)
     }
+}
+
+fn parse_axis(name: &str) -> Result<Axis, JsError> {
+    name.parse::<Axis>().map_err(|e| JsError::new(&e))
+}
+
+/// The settings a phase diagram can vary: `[{name, label}]`.
+#[wasm_bindgen]
+pub fn phase_axes() -> Result<JsValue, JsError> {
+    #[derive(serde::Serialize)]
+    struct AxisInfo {
+        name: &'static str,
+        label: &'static str,
+    }
+    to_js(
+        &Axis::ALL
+            .iter()
+            .map(|a| AxisInfo {
+                name: a.name(),
+                label: a.label(),
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The spec of a phase-diagram cell (see [`sweep::cell_spec`]), for JS that wants to

@@ -161,6 +161,10 @@ struct SweepArgs {
     /// Write the rows there (else to stdout, before the summary).
     #[arg(long, value_name = "FILE")]
     csv: Option<String>,
+    /// Also write the whole sweep (grid, shared settings, every run) as JSON, the form
+    /// the page reads (see `scripts/phase-data`).
+    #[arg(long, value_name = "FILE")]
+    json: Option<String>,
 }
 
 fn parse_op(s: &str) -> Result<Op, String> {
@@ -435,6 +439,17 @@ fn run_sweep(args: SweepArgs) -> Result<(), String> {
     match &args.csv {
         Some(path) => std::fs::write(path, csv).map_err(|e| format!("cannot write {path}: {e}"))?,
         None => print!("{csv}"),
+    }
+    if let Some(path) = &args.json {
+        let result = sweep::SweepResult {
+            grid: grid.clone(),
+            base: base.clone(),
+            seeds: args.seeds,
+            steps: args.steps,
+            cells: cells.clone(),
+        };
+        let text = serde_json::to_string(&result).expect("a sweep serialises");
+        std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
     }
     let count = |phase: Phase| cells.iter().filter(|c| c.phase == phase).count();
     let summary = serde_json::json!({
