@@ -229,6 +229,9 @@ struct Summary {
     steps_per_second: f64,
     seconds: f64,
     diverged_at: Option<u64>,
+    /// The embedding's key frequencies at the last step, strongest first (the smallest
+    /// set holding 90% of its non-constant energy; see `analysis::key_frequencies`).
+    key_frequencies: Vec<usize>,
     /// The run's description (a link reads back to this).
     spec: RunSpec,
 }
@@ -328,6 +331,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
         steps_per_second: trainer.step_count() as f64 / seconds.max(1e-9),
         seconds,
         diverged_at: trainer.diverged_at(),
+        key_frequencies: grokking::analysis::spectrum(trainer.embedding()).keys,
         spec: run.spec().clone(),
     };
     println!(
