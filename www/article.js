@@ -1,5 +1,5 @@
 // The article's live sections: (1) the puzzle, (3) weight decay side by side, (4) how much
-// data, (5) what changes inside. Section (2), the task, is in task.js; the playground,
+// data, (5) what changes inside, (7) the transformer of the papers. Section (2), the task, is in task.js; the playground,
 // hidden progress and phase diagram below them are main.js and phase.js.
 //
 // Each live section owns one or two LiveRuns (live-run.js: a worker each, created when
@@ -23,7 +23,7 @@ import { LiveRun } from './live-run.js';
 import { buildRunBar } from './run-bar.js';
 import { register } from './keys.js';
 import {
-  DEFAULTS, copySpec, describesRun, parseLink, sectionLink, workerCount,
+  DEFAULTS, TRANSFORMER_PRESET, copySpec, describesRun, parseLink, sectionLink, workerCount,
 } from './params.js';
 
 const $ = (id) => document.getElementById(id);
@@ -73,8 +73,8 @@ export function setupArticle({ board, search, reducedMotion }) {
    * The spec of section `id`'s run: the share link's if it is for this section, else
    * the default run with `config` changes; at most BUDGET steps unless the link says.
    */
-  const specFor = (id, config = {}) => {
-    const spec = sec === id ? copySpec(link.spec) : { config: { ...DEFAULTS }, schedule: [], until: null, stop_when_grokked: false };
+  const specFor = (id, config = {}, base = DEFAULTS) => {
+    const spec = sec === id ? copySpec(link.spec) : { config: { ...base }, schedule: [], until: null, stop_when_grokked: false };
     spec.config = { ...spec.config, ...config };
     spec.until ??= BUDGET;
     return spec;
@@ -286,6 +286,55 @@ export function setupArticle({ board, search, reducedMotion }) {
       $('inside-summary').dataset.key = '';
       section.changed();
     });
+  }
+
+  // (7) The transformer of the papers: the preset, its attention and neurons, and the
+  // clock-or-pizza verdicts of both networks (the MLP's from section 1's run).
+  {
+    const spec = specFor('transformer', {}, TRANSFORMER_PRESET);
+    // It stops once it has grokked (unless its share link says otherwise): the neuron
+    // figure and the verdict are about the grokked network.
+    if (sec !== 'transformer') spec.stop_when_grokked = true;
+    const run = new LiveRun({ id: 'transformer', label: '', spec, autoplay: mayAutoplay, workers });
+    const puzzle = sections.find((s) => s.id === 'puzzle').runs[0];
+    const rows = [[$('verdict-mlp'), puzzle], [$('verdict-transformer'), run]];
+    /** Fills a row of the verdict table from a grokked run's latest measures. */
+    const showVerdicts = () => {
+      for (const [row, r] of rows) {
+        // Only a grokked network's verdict replaces the command line's: before the jump
+        // there is no algorithm to name.
+        const cp = r.grokkedAt === null ? null : r.figures.clock_pizza();
+        if (!cp) continue;
+        const cells = row.querySelectorAll('td');
+        const num = (x) => (typeof x === 'number' ? x.toFixed(3) : '—');
+        cells[0].textContent = num(cp.gradient_symmetricity);
+        cells[1].textContent = num(cp.distance_irrelevance);
+        cells[2].textContent = `${cp.verdict} (live, step ${r.step.toLocaleString('en')})`;
+        row.dataset.verdict = cp.verdict;
+        row.dataset.source = 'live';
+      }
+    };
+    const onPuzzle = puzzle.onChange;
+    puzzle.onChange = (...args) => { onPuzzle(...args); showVerdicts(); };
+    liveSection({
+      id: 'transformer',
+      runs: [run],
+      figs: [
+        ['fig-transformer-acc', (c, s, d) => run.figures.draw_accuracy(c, s, d)],
+        ['fig-transformer-attention', (c, s, d) => run.figures.draw_attention(c, s, d)],
+        ['fig-transformer-neurons', (c, s, d) => run.figures.draw_neuron_frequencies(c, s, d)],
+        ['fig-transformer-circle', (c, s, d) => run.figures.draw_circle(c, 0, s, d)],
+      ],
+      pngs: [['fig-transformer-acc', 'Accuracy'], ['fig-transformer-attention', 'Attention'], ['fig-transformer-neurons', 'Neurons']],
+      link: () => sectionLink('transformer', run.linkSpec),
+      summary: () => {
+        const verdict = run.figures.clock_pizza_summary();
+        return verdict ? `${summaryOf(run)} Clock or pizza: ${verdict}.` : summaryOf(run);
+      },
+      afterChange: showVerdicts,
+    });
+    // liveSection applies the page link's stop flag to every run; this one keeps its own.
+    run.stopWhenGrokked = spec.stop_when_grokked;
   }
 
   return sections;

@@ -5,7 +5,8 @@
 // An element <span data-fact="default/grokked">1,200</span> gets the value at that path
 // of facts.json; the text in index.html is the same number as a fallback. Formats
 // (data-format): "int" (default: 1,200), "step" (step 1,200), "pct" (a fraction as a
-// percentage, 0.4%). A value that is null (it never happened within the budget) shows
+// percentage, 0.4%), "num3" (three decimals: 0.352). An element with data-fact-text
+// gets a string fact as it is (a verdict, "clock"). A value that is null (it never happened within the budget) shows
 // the element's data-none text instead, in which {path} stands for that fact (an int).
 
 const int = (x) => Math.round(x).toLocaleString('en');
@@ -13,6 +14,7 @@ const FORMATS = {
   int,
   step: (x) => `step ${int(x)}`,
   pct: (x) => `${(100 * x).toFixed(1)}%`,
+  num3: (x) => x.toFixed(3),
 };
 
 /** The value at `path` ("data/0.25/grokked") of `facts`, or undefined. */
@@ -44,6 +46,11 @@ export async function fillFacts(root = document) {
     } else {
       console.warn(`facts.json has no number at ${el.dataset.fact}`);
     }
+  }
+  for (const el of root.querySelectorAll('[data-fact-text]')) {
+    const value = at(facts, el.dataset.factText);
+    if (typeof value === 'string') el.textContent = value;
+    else console.warn(`facts.json has no text at ${el.dataset.factText}`);
   }
   document.documentElement.dataset.facts = 'filled';
   return facts;

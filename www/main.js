@@ -34,7 +34,8 @@ import { setupPresent } from './present.js';
 import { saveText, runName, wirePngButtons, addPngButtons } from './export.js';
 import { fillFacts } from './facts.js';
 import {
-  initParams, DEFAULTS, LIMITS, OPS, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
+  initParams, DEFAULTS, LIMITS, OPS, MODELS, TRANSFORMER_PRESET, D_CHOICES, HIDDEN_CHOICES,
+  HEAD_CHOICES, WD_SCALE, LR_SCALE,
   defaultSpec, describesRun, parseLink, linkQuery, formatNumber, viewSuffix, workerCount,
 } from './params.js';
 
@@ -51,6 +52,8 @@ const PRESETS = {
   'lots-of-data': { frac: 0.6 },
   'heavy-decay': { wd: 10 },
   diverge: { lr: 3 },
+  // The whole config of Config::transformer_preset, read from Rust once it is loaded.
+  transformer: () => TRANSFORMER_PRESET,
 };
 
 const ui = {
@@ -60,6 +63,7 @@ const ui = {
   wd: $('wd'), wdValue: $('wd-value'), lr: $('lr'), lrValue: $('lr-value'),
   frac: $('frac'), fracValue: $('frac-value'),
   p: $('p'), op: $('op'), d: $('d'), hidden: $('hidden'), seed: $('seed'),
+  model: $('model'), heads: $('heads'),
   restartNote: $('restart-note'),
   shareUrl: $('share-url'), copyLink: $('copy-link'), downloadCsv: $('download-csv'),
   downloadJson: $('download-json'), stopGrokked: $('stop-grokked'),
@@ -144,12 +148,16 @@ function fillNumberSelect(select, choices, extra, describe = String) {
 
 /** Shows the run's data and model settings in their menus and fields. */
 function showConfig() {
-  const { p, d, hidden, op, frac, seed } = live.config;
+  const { p, d, hidden, op, frac, seed, model, heads } = live.config;
   const primeList = primes(LIMITS.p[0], LIMITS.p[1]);
   const isPrime = new Set(primeList);
   fillNumberSelect(ui.p, primeList, p, (v) => (isPrime.has(v) ? String(v) : `${v} (not prime)`));
   fillNumberSelect(ui.d, D_CHOICES, d);
   fillNumberSelect(ui.hidden, HIDDEN_CHOICES, hidden);
+  fillNumberSelect(ui.heads, HEAD_CHOICES, heads, (v) => (d % v === 0 ? String(v) : `${v} (does not divide d = ${d})`));
+  ui.model.value = model;
+  // Heads mean nothing to the MLP: shown, but not offered.
+  ui.heads.disabled = model !== 'transformer';
   ui.op.value = op;
   ui.frac.value = String(frac);
   ui.fracValue.textContent = frac.toFixed(frac * 100 === Math.round(frac * 100) ? 2 : 3);
@@ -544,6 +552,12 @@ function wireControls() {
   ui.p.addEventListener('change', () => changeConfig('p', Number(ui.p.value), `p = ${ui.p.value}`));
   ui.d.addEventListener('change', () => changeConfig('d', Number(ui.d.value), `embedding width ${ui.d.value}`));
   ui.hidden.addEventListener('change', () => changeConfig('hidden', Number(ui.hidden.value), `hidden width ${ui.hidden.value}`));
+  ui.model.replaceChildren(...MODELS.map((m) => option(m.name, m.label)));
+  ui.model.addEventListener('change', () => {
+    const text = ui.model.selectedOptions[0]?.textContent ?? ui.model.value;
+    changeConfig('model', ui.model.value, text);
+  });
+  ui.heads.addEventListener('change', () => changeConfig('heads', Number(ui.heads.value), `${ui.heads.value} heads`));
   ui.seed.min = String(LIMITS.seed[0]);
   ui.seed.max = String(LIMITS.seed[1]);
   ui.seed.addEventListener('change', () => {
@@ -556,7 +570,10 @@ function wireControls() {
   });
 
   for (const button of document.querySelectorAll('[data-preset]')) {
-    button.addEventListener('click', () => startNew(PRESETS[button.dataset.preset]));
+    button.addEventListener('click', () => {
+      const preset = PRESETS[button.dataset.preset];
+      startNew(typeof preset === 'function' ? preset() : preset);
+    });
   }
 
   // Keyboard shortcuts (keys.js) act on the playground while it is the section in view.

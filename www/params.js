@@ -20,7 +20,8 @@
 // initParams() once after init(). The exported `let`s are live bindings, filled then.
 
 import {
-  default_config, limits, ops, link_keys, parse_link, link_query, format_number, shards,
+  default_config, limits, ops, models, transformer_preset, link_keys, parse_link, link_query,
+  format_number, shards,
 } from './pkg/grokking.js';
 
 /** The default run's config (Config::default), frozen; copy it before changing it. */
@@ -29,6 +30,10 @@ export let DEFAULTS;
 export let LIMITS;
 /** The operations for the menus: [{name, label (the formula), needs_prime}]. */
 export let OPS;
+/** The networks for the menu: [{name, label}]. */
+export let MODELS;
+/** The transformer preset's config (Config::transformer_preset), frozen. */
+export let TRANSFORMER_PRESET;
 /** Keys that describe a run (p, op, frac, …, hyper, shrink). */
 export let RUN_KEYS;
 /** Weight-decay slider: 0, then 0.001 … the largest decay, ten log steps a decade. */
@@ -39,6 +44,8 @@ export let LR_SCALE;
 /** Menu entries for the widths (other values from a link are added to the menus). */
 export const D_CHOICES = [4, 8, 16, 32, 64, 128];
 export const HIDDEN_CHOICES = [16, 32, 64, 128, 256, 512];
+/** Menu entries for the transformer's heads (those that do not divide d are marked). */
+export const HEAD_CHOICES = [1, 2, 4, 8];
 /** Where the weight-decay slider's log scale starts, after its 0 (a UI choice). */
 const WD_SLIDER_LOW = 1e-3;
 
@@ -47,6 +54,8 @@ export function initParams() {
   DEFAULTS = Object.freeze(default_config());
   LIMITS = Object.freeze(limits().link);
   OPS = ops();
+  MODELS = models();
+  TRANSFORMER_PRESET = Object.freeze(transformer_preset());
   RUN_KEYS = link_keys().run;
   WD_SCALE = logScale(WD_SLIDER_LOW, LIMITS.wd[1], true);
   LR_SCALE = logScale(LIMITS.lr[0], LIMITS.lr[1], false);

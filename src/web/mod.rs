@@ -78,6 +78,13 @@ pub fn default_config() -> Result<JsValue, JsError> {
     to_js(&Config::default())
 }
 
+/// The transformer preset's settings ([`Config::transformer_preset`]), as a plain object
+/// like [`default_config`]'s.
+#[wasm_bindgen]
+pub fn transformer_preset() -> Result<JsValue, JsError> {
+    to_js(&Config::transformer_preset())
+}
+
 /// Parses and validates a config object; returns it normalised (every field present,
 /// missing ones at their defaults) or throws with a message naming the problem, e.g.
 /// "a ÷ b needs a prime modulus, and p = 91 is not prime (91 = 7 × 13)".
