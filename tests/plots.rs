@@ -1441,7 +1441,11 @@ fn attention_shows_a_solid_and_a_dashed_curve_per_head() {
     let view = transformer_view(200);
     let attention = view.attention();
     // Frames at 0, 10, …, 100, 150, 200 (and the exact snapshot's step, already there).
-    assert!(attention.len() >= 12, "{} attention points", attention.len());
+    assert!(
+        attention.len() >= 12,
+        "{} attention points",
+        attention.len()
+    );
     assert!(attention.windows(2).all(|w| w[0].step < w[1].step));
     for point in attention {
         assert_eq!(point.heads.len(), 4);
@@ -1489,7 +1493,10 @@ fn neuron_frequencies_light_one_cell_per_pure_neuron() {
         (TAU * (1 + j % 5) as f64 * t as f64 / p as f64 + j as f64).cos()
     });
     let neurons = neuron_frequencies(&[inputs]);
-    assert_eq!(neurons.dominant, (0..12).map(|j| 1 + j % 5).collect::<Vec<_>>());
+    assert_eq!(
+        neurons.dominant,
+        (0..12).map(|j| 1 + j % 5).collect::<Vec<_>>()
+    );
     assert!((neurons.mean_dominant_share() - 1.0).abs() < 1e-9);
     let svg = render("neuron_frequencies", SIZE, |a| {
         plots::draw_neuron_frequencies(a, &neurons, &theme)

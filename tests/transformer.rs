@@ -435,7 +435,11 @@ fn every_analysis_reads_the_transformer() {
     run.advance(100);
     let snap = run.snapshot(true);
     let spectrum = snap.spectrum.as_ref().expect("a spectrum");
-    assert_eq!(spectrum.energy.len(), 23 / 2 + 1, "numbers 0..p, not the \"=\" row");
+    assert_eq!(
+        spectrum.energy.len(),
+        23 / 2 + 1,
+        "numbers 0..p, not the \"=\" row"
+    );
     assert_eq!(snap.embedding_d, 16);
     assert_eq!(snap.circles.len(), 3);
     assert!(snap.circles.iter().all(|c| c.coords.len() == 23));
@@ -457,7 +461,10 @@ fn every_analysis_reads_the_transformer() {
     }
     let neurons = snap.neurons.as_ref().expect("neurons");
     assert_eq!(neurons.shares.len(), 32);
-    let cp = snap.clock_pizza.as_ref().expect("an exact snapshot of addition");
+    let cp = snap
+        .clock_pizza
+        .as_ref()
+        .expect("an exact snapshot of addition");
     assert!(cp.gradient_symmetricity.is_some() && cp.distance_irrelevance.is_some());
 
     let ablation = run.ablation();
@@ -503,7 +510,9 @@ fn mean_attention_is_the_grid_average_of_the_equals_row() {
         }
     }
     // Sharpened queries and keys: the heads no longer attend evenly.
-    assert!(mean.iter().any(|w| w.iter().any(|&x| (x - 1.0 / 3.0).abs() > 0.05)));
+    assert!(mean
+        .iter()
+        .any(|w| w.iter().any(|&x| (x - 1.0 / 3.0).abs() > 0.05)));
 }
 
 /// The causal mask: changing b (position 1) cannot change what position 0 computes, and
@@ -544,7 +553,9 @@ fn naive_residual0(params: &Params, shape: Shape, a: usize, _b: usize) -> Vec<u6
     let m = |name: &str| params.matrix(name).mapv(f64::from);
     let (embed, pos, wv, wo) = (m("embed"), m("pos"), m("wv"), m("wo"));
     let x: Vec<f64> = (0..d).map(|c| embed[[a, c]] + pos[[0, c]]).collect();
-    let v: Vec<f64> = (0..d).map(|o| (0..d).map(|i| x[i] * wv[[i, o]]).sum()).collect();
+    let v: Vec<f64> = (0..d)
+        .map(|o| (0..d).map(|i| x[i] * wv[[i, o]]).sum())
+        .collect();
     (0..d)
         .map(|o| (x[o] + (0..d).map(|i| v[i] * wo[[i, o]]).sum::<f64>()).to_bits())
         .collect()
@@ -566,22 +577,39 @@ fn grok(args: &[&str]) -> (bool, String, String) {
 fn the_cli_rejects_bad_transformer_shapes_with_the_reason() {
     let t = ["train", "--model", "transformer"];
     for (extra, expect) in [
-        (vec!["--heads", "3"], "3 attention heads do not divide the width d = 32"),
+        (
+            vec!["--heads", "3"],
+            "3 attention heads do not divide the width d = 32",
+        ),
         (vec!["--heads", "0"], "at least one attention head"),
         (vec!["--mlp", "0"], "hidden = 0 is out of range"),
         (vec!["--d", "0"], "d = 0 is out of range"),
-        (vec!["--p", "127"], "too large for the transformer: use at most 113"),
+        (
+            vec!["--p", "127"],
+            "too large for the transformer: use at most 113",
+        ),
     ] {
         let args: Vec<&str> = t.iter().copied().chain(extra.iter().copied()).collect();
         let (ok, _, stderr) = grok(&args);
         assert!(!ok, "{args:?} should fail");
-        assert!(stderr.contains(expect), "{args:?}: expected '{expect}' in: {stderr}");
+        assert!(
+            stderr.contains(expect),
+            "{args:?}: expected '{expect}' in: {stderr}"
+        );
     }
     let (ok, _, stderr) = grok(&["train", "--model", "rnn"]);
     assert!(!ok && stderr.contains("unknown model 'rnn'"), "{stderr}");
     // The sweep validates the same way.
     let (ok, _, stderr) = grok(&[
-        "sweep", "--model", "transformer", "--heads", "5", "--wd", "0,1", "--frac", "0.3,0.4",
+        "sweep",
+        "--model",
+        "transformer",
+        "--heads",
+        "5",
+        "--wd",
+        "0,1",
+        "--frac",
+        "0.3,0.4",
     ]);
     assert!(!ok);
     assert!(stderr.contains("do not divide"), "{stderr}");
@@ -590,8 +618,24 @@ fn the_cli_rejects_bad_transformer_shapes_with_the_reason() {
 #[test]
 fn the_cli_trains_sweeps_and_replays_links_of_the_transformer() {
     let flags = [
-        "--model", "transformer", "--p", "23", "--d", "16", "--heads", "2", "--mlp", "24",
-        "--frac", "0.5", "--lr", "0.003", "--steps", "60", "--seed", "3",
+        "--model",
+        "transformer",
+        "--p",
+        "23",
+        "--d",
+        "16",
+        "--heads",
+        "2",
+        "--mlp",
+        "24",
+        "--frac",
+        "0.5",
+        "--lr",
+        "0.003",
+        "--steps",
+        "60",
+        "--seed",
+        "3",
     ];
     let args: Vec<&str> = ["train", "--quiet", "--clock-pizza"]
         .into_iter()
@@ -624,10 +668,31 @@ fn the_cli_trains_sweeps_and_replays_links_of_the_transformer() {
     }
 
     let (ok, stdout, stderr) = grok(&[
-        "sweep", "--model", "transformer", "--p", "23", "--d", "16", "--heads", "2", "--mlp",
-        "24", "--lr", "0.003", "--wd", "0,1", "--frac", "0.4,0.5", "--steps", "40", "--threads",
+        "sweep",
+        "--model",
+        "transformer",
+        "--p",
+        "23",
+        "--d",
+        "16",
+        "--heads",
+        "2",
+        "--mlp",
+        "24",
+        "--lr",
+        "0.003",
+        "--wd",
+        "0,1",
+        "--frac",
+        "0.4,0.5",
+        "--steps",
+        "40",
+        "--threads",
         "1",
     ]);
     assert!(ok, "{stderr}");
-    assert!(stdout.lines().count() >= 5, "a header and four rows: {stdout}");
+    assert!(
+        stdout.lines().count() >= 5,
+        "a header and four rows: {stdout}"
+    );
 }

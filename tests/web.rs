@@ -318,7 +318,11 @@ fn transformer_figures_and_clock_or_pizza_for_both_models() {
         figures.ingest(session.snapshot(true).unwrap()).unwrap();
 
         // Frames at 0, 10, …, 80: one attention point each for the transformer.
-        assert_eq!(figures.attention_count(), if attention { 9 } else { 0 }, "{name}");
+        assert_eq!(
+            figures.attention_count(),
+            if attention { 9 } else { 0 },
+            "{name}"
+        );
         let c = canvas(w, h);
         assert_eq!(
             figures.draw_attention(c.clone(), 1.0, false).unwrap(),
@@ -327,19 +331,27 @@ fn transformer_figures_and_clock_or_pizza_for_both_models() {
         );
         let n = ink(&c);
         if attention {
-            assert!(n > total / 200 && n < total / 2, "attention: {n} of {total}");
+            assert!(
+                n > total / 200 && n < total / 2,
+                "attention: {n} of {total}"
+            );
         } else {
             assert_eq!(n, 0, "an MLP run draws no attention");
         }
         let c = canvas(w, h);
-        assert!(figures.draw_neuron_frequencies(c.clone(), 1.0, true).unwrap());
+        assert!(figures
+            .draw_neuron_frequencies(c.clone(), 1.0, true)
+            .unwrap());
         let n = ink(&c);
         assert!(n > total / 200, "{name} neurons: {n} of {total}");
 
         let cp = figures.clock_pizza().unwrap();
         let verdict = js_sys::Reflect::get(&cp, &"verdict".into()).unwrap();
         let verdict = verdict.as_string().expect("a verdict");
-        assert!(["clock", "pizza", "unclear"].contains(&verdict.as_str()), "{verdict}");
+        assert!(
+            ["clock", "pizza", "unclear"].contains(&verdict.as_str()),
+            "{verdict}"
+        );
         let s = js_sys::Reflect::get(&cp, &"gradient_symmetricity".into()).unwrap();
         let s = s.as_f64().expect("a symmetricity");
         assert!((-1.0..=1.0).contains(&s), "{name}: {s}");

@@ -164,9 +164,7 @@ impl Model {
     pub fn prepare(&self, params: &Params, ws: &mut Workspace) {
         match (self, ws) {
             (Model::Mlp(_), Workspace::Mlp(ws)) => mlp::prepare(params, ws),
-            (Model::Transformer(_), Workspace::Transformer(ws)) => {
-                transformer::prepare(params, ws)
-            }
+            (Model::Transformer(_), Workspace::Transformer(ws)) => transformer::prepare(params, ws),
             _ => panic!("a workspace of another model"),
         }
     }

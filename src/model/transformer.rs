@@ -1261,7 +1261,6 @@ pub fn partial(
     }
 }
 
-
 /// The parameters' gradient from the sum of a batch's partial gradients: the weights'
 /// after the attention copied, the tables' unfolded into W_Q, W_K, W_V, W_E and W_pos.
 /// Expects [`prepare`] at these parameters on `ws`.

@@ -43,11 +43,7 @@ pub fn draw_attention<DB: DrawingBackend>(
         let color = head_color(h);
         for (slot, dash) in [(0, Dash::Solid), (1, Dash::Dashed)] {
             curves.push(Curve {
-                segments: segments_by(
-                    attention,
-                    |a| a.step,
-                    |a| a.heads.get(h).map(|w| w[slot]),
-                ),
+                segments: segments_by(attention, |a| a.step, |a| a.heads.get(h).map(|w| w[slot])),
                 color,
                 dash,
             });
@@ -157,7 +153,11 @@ pub fn draw_neuron_frequencies<DB: DrawingBackend>(
     let plot = chart.plotting_area();
     let bg = pal.background;
     let mix = |t: f64| {
-        let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let c = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * t).round() as u8;
         RGBColor(
             c(bg.0, NEURON_HEAT_COLOR.0),
