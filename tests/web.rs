@@ -538,7 +538,8 @@ fn cell_runner_matches_the_sweep_and_classifies() {
 
 use grokking::plots::PairsLayout;
 use grokking::web::article::{
-    comparison_summary, draw_comparison, draw_task_clock, draw_task_pairs, task_pair_at,
+    comparison_summary, draw_comparison, draw_norm_loss_comparison, draw_task_clock,
+    draw_task_pairs, task_pair_at,
 };
 
 #[wasm_bindgen_test]
@@ -659,6 +660,54 @@ fn comparison_draws_two_runs_and_summarises_them() {
         "{live}"
     );
     assert_eq!(Figures::new().summary(), "No training steps recorded yet.");
+}
+
+#[wasm_bindgen_test]
+fn draws_the_weight_space_figures() {
+    // Before the second parameter sample there is no path: nothing drawn, no error.
+    let fresh = Figures::new();
+    assert!(!fresh.draw_weight_path(canvas(50, 50), 1.0, false).unwrap());
+    assert_eq!(fresh.effective_dim(), None);
+    assert_eq!(fresh.path_explained(), None);
+
+    let (_, on) = trained(&[("p", 23.into()), ("frac", 0.5.into())], 300, 50);
+    let (_, off) = trained(
+        &[("p", 23.into()), ("frac", 0.5.into()), ("wd", 0.0.into())],
+        150,
+        50,
+    );
+    let (w, h) = (480, 320);
+    let total = (w * h) as usize;
+    let check = |name: &str, canvas: &HtmlCanvasElement| {
+        let n = ink(canvas);
+        assert!(
+            n > total / 200 && n < total / 2,
+            "{name}: {n} of {total} pixels drawn"
+        );
+    };
+    let c = canvas(w, h);
+    assert!(on.draw_weight_path(c.clone(), 1.0, false).unwrap());
+    check("weight path", &c);
+    let c = canvas(w, h);
+    assert!(on.draw_weight_path(c.clone(), 1.0, true).unwrap());
+    check("weight path (dark)", &c);
+    let c = canvas(w, h);
+    on.draw_effective_dim(c.clone(), 1.0, false).unwrap();
+    check("effective dimension", &c);
+    let c = canvas(w, h);
+    on.draw_norm_loss(c.clone(), 1.0, true).unwrap();
+    check("norm against loss (dark)", &c);
+    let c = canvas(w, h);
+    draw_norm_loss_comparison(c.clone(), 1.0, false, &off, "decay off", &on, "decay on").unwrap();
+    check("norm against loss, two runs", &c);
+
+    // The numbers for the captions.
+    let dim = on.effective_dim().expect("frames received");
+    assert!(dim > 1.0 && dim < 32.0, "{dim}");
+    let explained = on.path_explained().expect("a path after 300 steps");
+    assert_eq!(explained.len(), 2);
+    assert!(explained[0] >= explained[1] && explained[1] > 0.0);
+    assert!(explained[0] + explained[1] <= 1.0 + 1e-9, "{explained:?}");
 }
 
 #[wasm_bindgen_test]

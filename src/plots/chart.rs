@@ -103,7 +103,7 @@ pub(super) struct LegendEntry {
 /// axis cannot show; rather than shifting every step by one (which would put the
 /// "memorised" marker of step 75 at 76 and make every tick off by one), step 0 is drawn at
 /// x = 1, on the axis's left edge, together with step 1. Every other step is exact.
-fn step_x(step: u64) -> f64 {
+pub(super) fn step_x(step: u64) -> f64 {
     step.max(1) as f64
 }
 
@@ -319,7 +319,7 @@ pub(super) fn layout_legend(
 // Drawing and measuring
 
 /// Strokes a polyline (a single point becomes a dot, so the first snapshot is visible).
-fn stroke_path<DB, CT>(
+pub(super) fn stroke_path<DB, CT>(
     area: &DrawingArea<DB, CT>,
     points: Vec<CT::From>,
     color: RGBColor,

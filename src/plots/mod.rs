@@ -11,6 +11,11 @@
 //!   the embedding: a cloud before grokking, a numbered ring after), [`draw_spectrum`]
 //!   (energy per frequency, key frequencies highlighted) and [`draw_spectrum_marked`]
 //!   (given frequencies highlighted, e.g. the final keys while scrubbing through a run);
+//! - `geometry.rs`, where the run goes in weight space: [`draw_weight_path`] (the path
+//!   through the plane of the top two principal components of the parameter samples,
+//!   coloured by step, with "memorised" and "grokked" marked), [`draw_effective_dim`] (the
+//!   embedding's participation ratio over the log step axis) and [`draw_norm_loss`]
+//!   (Omnigrok's plane of weight norm against test loss, several runs overlaid);
 //! - `progress.rs`: [`draw_progress`], the hidden-progress measures (restricted and
 //!   excluded loss, Gini coefficient, key share) with the same markers;
 //! - `mechanism.rs`: [`draw_attention`] (the transformer's attention from "=" to a and
@@ -53,6 +58,7 @@ mod chart;
 mod curves;
 mod embedding;
 mod format;
+mod geometry;
 mod mechanism;
 mod phase;
 mod progress;
@@ -69,16 +75,18 @@ pub use embedding::{
     MAX_NUMBERED_KEYS,
 };
 pub use format::{format_number, format_step};
+pub use geometry::{draw_effective_dim, draw_norm_loss, draw_weight_path};
 pub use mechanism::{draw_attention, draw_neuron_frequencies, head_color};
 pub use phase::{draw_phase_diagram, phase_abbrev, PhaseCell, PhaseGrid, PhaseLayout};
 pub use progress::draw_progress;
 pub use task::{draw_task_clock, draw_task_pairs, PairKind, PairTable, PairsLayout, TaskExample};
 pub use theme::{
-    css_hex, okabe_ito, phase_color, CssColor, Palette, Theme, ANSWER_COLOR, A_COLOR, B_COLOR,
-    COMPREHENSION_COLOR, CONFUSION_COLOR, CSS_COLORS, DARK, EXCLUDED_COLOR, GINI_COLOR,
-    GROKKING_COLOR, HEAD_COLORS, KEY_FREQUENCY_COLOR, KEY_SHARE_COLOR, LIGHT, MARKER_COLOR,
-    MEMORISATION_COLOR, NEURON_HEAT_COLOR, NORM_COLOR, PAIR_TEST_COLOR, PAIR_TRAIN_COLOR,
-    PHASE_INK, RESTRICTED_COLOR, RUN_COLORS, TEST_COLOR, TRAIN_COLOR,
+    css_hex, lightness, okabe_ito, phase_color, step_scale, CssColor, Palette, Theme, ANSWER_COLOR,
+    A_COLOR, B_COLOR, COMPREHENSION_COLOR, CONFUSION_COLOR, CSS_COLORS, DARK, EXCLUDED_COLOR,
+    GINI_COLOR, GROKKING_COLOR, HEAD_COLORS, KEY_FREQUENCY_COLOR, KEY_SHARE_COLOR, LIGHT,
+    MARKER_COLOR, MEMORISATION_COLOR, NEURON_HEAT_COLOR, NORM_COLOR, PAIR_TEST_COLOR,
+    PAIR_TRAIN_COLOR, PHASE_INK, RESTRICTED_COLOR, RUN_COLORS, STEP_SCALE, TEST_COLOR,
+    TRAIN_COLOR,
 };
 
 #[cfg(doc)]

@@ -3,6 +3,7 @@
 //! Every colour a figure draws is defined here, once: the eight Okabe–Ito colours
 //! ([`okabe_ito`], safe for the common kinds of colour blindness), the roles the figures
 //! give them (train, test, weight norm, phases, operands, …) as aliases of those, the
+//! sequential [`step_scale`] of the weight-space path (three of them blended in OKLab), the
 //! greys of the light and dark [`Palette`], and the hues of the embedding circle's tokens.
 //! The page's stylesheet repeats some of them as CSS custom properties (HTML legends, the
 //! phase table, slider accents); [`CSS_COLORS`] says which property mirrors which
@@ -136,6 +137,100 @@ pub const HEAD_COLORS: [RGBColor; 6] = [
 /// The neuron-frequency heatmap's full cell (a neuron's whole energy at one frequency);
 /// lesser shares fade towards the background.
 pub const NEURON_HEAT_COLOR: RGBColor = BLUE;
+
+/// The sequential scale of steps along a path (the weight-space path's line and dots):
+/// Okabe–Ito blue `#0072B2` at the first sample, reddish purple `#CC79A7` in between,
+/// orange `#E69F00` at the latest — like matplotlib's "plasma", rising steadily in
+/// lightness (OKLab L 0.53 → 0.68 → 0.75), so that order reads from lightness alone for
+/// readers who cannot tell the hues apart, and neither end vanishes into the light or the
+/// dark background. See [`step_scale`].
+pub const STEP_SCALE: [RGBColor; 3] = [BLUE, REDDISH_PURPLE, ORANGE];
+
+/// The colour at `t` (0 = first, 1 = latest; clamped, NaN counts as 0) of [`STEP_SCALE`].
+///
+/// Interpolated in OKLab (Ottosson 2020), where straight lines look like even blends:
+/// interpolating sRGB values between blue and orange would pass through a muddy grey. The
+/// middle colour sits where the two legs' OKLab lengths put it, so equal steps in `t` are
+/// about equal steps of perceived change. The ends and the middle are exactly the
+/// declared colours.
+pub fn step_scale(t: f64) -> RGBColor {
+    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
+    let [a, b, c] = STEP_SCALE.map(oklab);
+    let first = distance(a, b);
+    let mid = first / (first + distance(b, c));
+    let (from, to, u, ends) = if t < mid {
+        (a, b, t / mid, (STEP_SCALE[0], STEP_SCALE[1]))
+    } else {
+        (
+            b,
+            c,
+            (t - mid) / (1.0 - mid),
+            (STEP_SCALE[1], STEP_SCALE[2]),
+        )
+    };
+    // Exactly the declared colours at the stops (a round trip could be one unit off).
+    if u <= 0.0 {
+        return ends.0;
+    }
+    if u >= 1.0 {
+        return ends.1;
+    }
+    let mix = [0, 1, 2].map(|i| from[i] + (to[i] - from[i]) * u);
+    from_oklab(mix)
+}
+
+/// A colour in OKLab: [L, a, b] (Björn Ottosson's matrices).
+fn oklab(color: RGBColor) -> [f64; 3] {
+    let linear = |v: u8| {
+        let c = v as f64 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let (r, g, b) = (linear(color.0), linear(color.1), linear(color.2));
+    let l = (0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b).cbrt();
+    let m = (0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b).cbrt();
+    let s = (0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b).cbrt();
+    [
+        0.2104542553 * l + 0.7936177850 * m - 0.0040720468 * s,
+        1.9779984951 * l - 2.4285922050 * m + 0.4505937099 * s,
+        0.0259040371 * l + 0.7827717662 * m - 0.8086757660 * s,
+    ]
+}
+
+/// The sRGB colour of an OKLab [L, a, b] (clipped to the sRGB gamut).
+fn from_oklab([ll, aa, bb]: [f64; 3]) -> RGBColor {
+    let l = (ll + 0.3963377774 * aa + 0.2158037573 * bb).powi(3);
+    let m = (ll - 0.1055613458 * aa - 0.0638541728 * bb).powi(3);
+    let s = (ll - 0.0894841775 * aa - 1.2914855480 * bb).powi(3);
+    let encode = |c: f64| {
+        let c = c.clamp(0.0, 1.0);
+        let v = if c <= 0.0031308 {
+            12.92 * c
+        } else {
+            1.055 * c.powf(1.0 / 2.4) - 0.055
+        };
+        (v * 255.0).round().clamp(0.0, 255.0) as u8
+    };
+    RGBColor(
+        encode(4.0767416621 * l - 3.3077115913 * m + 0.2309699292 * s),
+        encode(-1.2684380046 * l + 2.6097574011 * m - 0.3413193965 * s),
+        encode(-0.0041960863 * l - 0.7034186147 * m + 1.7076147010 * s),
+    )
+}
+
+/// Euclidean distance in OKLab (a perceived difference).
+fn distance(x: [f64; 3], y: [f64; 3]) -> f64 {
+    (0..3).map(|i| (x[i] - y[i]).powi(2)).sum::<f64>().sqrt()
+}
+
+/// The OKLab lightness (0 black … 1 white) of a colour: how light it looks, whatever its
+/// hue. The step scale's tests check that it rises along [`STEP_SCALE`].
+pub fn lightness(color: RGBColor) -> f64 {
+    oklab(color)[0]
+}
 
 // ---------------------------------------------------------------------------------------
 // The greys of the two themes

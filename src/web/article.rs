@@ -1,5 +1,6 @@
 //! The article's figures beyond a single run: the task (a clock and the table of pairs,
-//! with the sentence beside them) and two runs compared on shared axes.
+//! with the sentence beside them) and two runs compared on shared axes (their curves, or
+//! their paths through the plane of weight norm against test loss).
 
 use super::canvas::draw_on;
 use super::parse_config;
@@ -102,6 +103,24 @@ pub fn draw_comparison(
     let runs = [a.view().curves(label_a), b.view().curves(label_b)];
     draw_on(canvas, scale, dark, |area, theme| {
         plots::draw_comparison(area, &runs, metric, theme)
+    })
+}
+
+/// Two runs' paths through the plane of weight norm against test loss, on shared axes,
+/// each in its colour and named in the legend (see [`plots::draw_norm_loss`]).
+#[wasm_bindgen]
+pub fn draw_norm_loss_comparison(
+    canvas: HtmlCanvasElement,
+    scale: f64,
+    dark: bool,
+    a: &Figures,
+    label_a: &str,
+    b: &Figures,
+    label_b: &str,
+) -> Result<(), JsError> {
+    let runs = [a.view().curves(label_a), b.view().curves(label_b)];
+    draw_on(canvas, scale, dark, |area, theme| {
+        plots::draw_norm_loss(area, &runs, theme)
     })
 }
 

@@ -194,6 +194,68 @@ impl Figures {
         Ok(true)
     }
 
+    /// The run's path through weight space in the plane of its top two principal
+    /// components (see [`plots::draw_weight_path`]). Draws nothing and returns false while
+    /// there is no path yet (fewer than two parameter samples).
+    pub fn draw_weight_path(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<bool, JsError> {
+        let path = self.view.path();
+        if path.points.len() < 2 {
+            return Ok(false);
+        }
+        let (memorised, grokked) = (self.view.memorised_at(), self.view.grokked_at());
+        draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_weight_path(area, path, memorised, grokked, theme)
+        })?;
+        Ok(true)
+    }
+
+    /// The embedding's effective dimension against the step (see
+    /// [`plots::draw_effective_dim`]).
+    pub fn draw_effective_dim(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<(), JsError> {
+        let runs = [self.view.curves("")];
+        let dims = [self.view.dims()];
+        draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_effective_dim(area, &runs, &dims, theme)
+        })
+    }
+
+    /// The run's path through the plane of weight norm against test loss (see
+    /// [`plots::draw_norm_loss`]).
+    pub fn draw_norm_loss(
+        &self,
+        canvas: HtmlCanvasElement,
+        scale: f64,
+        dark: bool,
+    ) -> Result<(), JsError> {
+        let runs = [self.view.curves("")];
+        draw_on(canvas, scale, dark, |area, theme| {
+            plots::draw_norm_loss(area, &runs, theme)
+        })
+    }
+
+    /// The embedding's latest effective dimension (participation ratio), if any frame
+    /// has been received.
+    pub fn effective_dim(&self) -> Option<f64> {
+        self.view.dims().last().map(|&(_, d)| d)
+    }
+
+    /// The shares of the parameter samples' variance along the path's two components,
+    /// `[pc1, pc2]` (0..1), for the caption; `undefined` while there is no path yet.
+    pub fn path_explained(&self) -> Option<Vec<f64>> {
+        let path = self.view.path();
+        (path.points.len() >= 2).then(|| path.explained.to_vec())
+    }
+
     /// Number of attention points held (0 for an MLP run).
     #[wasm_bindgen(getter)]
     pub fn attention_count(&self) -> usize {

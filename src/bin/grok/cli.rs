@@ -237,6 +237,9 @@ struct Summary {
     /// Clock or pizza, with --clock-pizza (absent otherwise; null if not addition).
     #[serde(skip_serializing_if = "Option::is_none")]
     clock_pizza: Option<Option<ClockPizza>>,
+    /// The embedding's key frequencies at the last step, strongest first (the smallest
+    /// set holding 90% of its non-constant energy; see `analysis::key_frequencies`).
+    key_frequencies: Vec<usize>,
     /// The run's description (a link reads back to this).
     spec: RunSpec,
 }
@@ -343,6 +346,7 @@ fn train(args: TrainArgs) -> Result<(), String> {
         seconds,
         diverged_at: trainer.diverged_at(),
         clock_pizza,
+        key_frequencies: grokking::analysis::spectrum(trainer.embedding()).keys,
         spec: run.spec().clone(),
     };
     println!(
