@@ -175,8 +175,16 @@ fn too_large_a_learning_rate_stops_learning_then_diverges() {
     let (t, diverged) = run(0.1);
     assert!(!diverged && t.memorised_at().is_some(), "lr 0.1 learns");
     let (t, diverged) = run(0.3);
-    let best = t.history().points.iter().map(|pt| pt.train_acc).fold(0.0, f64::max);
-    assert!(!diverged && best < 0.05, "lr 0.3: train accuracy reached {best}");
+    let best = t
+        .history()
+        .points
+        .iter()
+        .map(|pt| pt.train_acc)
+        .fold(0.0, f64::max);
+    assert!(
+        !diverged && best < 0.05,
+        "lr 0.3: train accuracy reached {best}"
+    );
     let (_, diverged) = run(3.0);
     assert!(diverged, "lr 3 diverges within 300 steps");
 }
