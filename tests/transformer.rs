@@ -13,7 +13,6 @@ use grokking::config::ConfigError;
 use grokking::engine::{to_query, Link, Run, RunSpec};
 use grokking::mechanism::Verdict;
 use grokking::model::transformer::{self, Shape, Transformer};
-use grokking::model::ModelKind;
 use grokking::params::Params;
 use grokking::task::{Dataset, Op, Pair};
 use grokking::{Config, Trainer};
@@ -265,15 +264,8 @@ fn attention_rows_sum_to_one_under_the_causal_mask() {
 /// The live preset of DESIGN.md: p 97, d 32, 4 heads, MLP 128, lr 3e-3, wd 1, frac 0.4.
 fn preset(seed: u32) -> Config {
     Config {
-        model: ModelKind::Transformer,
-        d: 32,
-        heads: 4,
-        hidden: 128,
-        lr: 0.003,
-        wd: 1.0,
-        frac: 0.4,
         seed,
-        ..Config::default()
+        ..Config::transformer_preset()
     }
 }
 
