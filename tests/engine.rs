@@ -142,7 +142,11 @@ fn stop_when_grokked_stops_right_after_the_grokked_step() {
     let grokked = run.trainer().grokked_at().expect("the default run groks");
     assert_eq!(run.step(), grokked + 1);
     let again = run.advance(10);
-    assert_eq!((again.taken, again.stop), (0, Some(Stop::Grokked)), "stays stopped");
+    assert_eq!(
+        (again.taken, again.stop),
+        (0, Some(Stop::Grokked)),
+        "stays stopped"
+    );
     run.resume();
     assert_eq!(run.advance(10).taken, 10, "Play after the stop goes on");
     assert_eq!(run.stop_due(), None);

@@ -119,7 +119,10 @@ fn grokfast_does_not_speed_up_this_network() {
         },
         2 * plain,
     );
-    assert!(fast.is_none_or(|f| f >= plain), "Grokfast {fast:?}, plain {plain}");
+    assert!(
+        fast.is_none_or(|f| f >= plain),
+        "Grokfast {fast:?}, plain {plain}"
+    );
 }
 
 /// Ungrokking (Varma et al. 2023): cut a grokked network's training set and train on.

@@ -1,5 +1,5 @@
 // The article's live sections: (1) the puzzle, (3) weight decay side by side, (4) how much
-// data, (5) what changes inside. Section (2), the task, is in task.js; the playground,
+// data, (5) what changes inside; (6) what decides when it groks is levers-article.js. Section (2), the task, is in task.js; the playground,
 // hidden progress and phase diagram below them are main.js and phase.js.
 //
 // Each live section owns one or two LiveRuns (live-run.js: a worker each, created when
@@ -21,6 +21,7 @@
 import { draw_comparison, comparison_summary } from './pkg/grokking.js';
 import { LiveRun } from './live-run.js';
 import { buildRunBar } from './run-bar.js';
+import { setupLeverSections } from './levers-article.js';
 import { register } from './keys.js';
 import {
   DEFAULTS, copySpec, describesRun, parseLink, sectionLink, workerCount,
@@ -287,6 +288,9 @@ export function setupArticle({ board, search, reducedMotion }) {
       section.changed();
     });
   }
+
+  // (6) What decides when it groks: the levers, in a module of their own.
+  setupLeverSections({ liveSection, specFor, sec, mayAutoplay, laterStop, sectionLink });
 
   return sections;
 }
