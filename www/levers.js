@@ -43,8 +43,9 @@ function scaleSteps([lo, hi]) {
 /**
  * Wires the levers fieldset.
  *   apply(changes, label, notices)  restart the playground's run with `changes` to its
- *                                   config; `label` says what changed, `notices` what
- *                                   Rust had to bring into range
+ *                                   config (null: nothing changed, do not restart);
+ *                                   `label` says what changed, `notices` what Rust had
+ *                                   to bring into range
  * Returns {show(config)}: puts a run's settings on the controls.
  */
 export function setupLevers({ apply }) {
@@ -151,9 +152,12 @@ export function setupLevers({ apply }) {
     const changes = {
       init_scale: c.init_scale, fix_norm: c.fix_norm, optimizer: c.optimizer, batch: c.batch, grokfast: c.grokfast,
     };
+    const same = JSON.stringify(Object.keys(changes).map((k) => shown[k])) === JSON.stringify(Object.values(changes));
     const label = describe(changes);
     show({ ...shown, ...changes });
-    apply(changes, label, notices);
+    // Nothing to restart for (a field committed again, a value brought back to the one
+    // in force): only say what was brought into range.
+    apply(same ? null : changes, label, notices);
   }
 
   ui.scale.addEventListener('input', () => { ui.scaleValue.textContent = formatNumber(steps[Number(ui.scale.value)]); });

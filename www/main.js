@@ -567,8 +567,9 @@ function wireControls() {
 
   levers = setupLevers({
     apply(changes, label, fitNotices) {
-      takeUrl();
       if (fitNotices.length > 0) setInfo(`Changed to run: ${fitNotices.join('; ')}.`);
+      if (changes === null) return;
+      takeUrl();
       restart(changes, `Restarted with ${label}.`, $('levers-note'));
     },
   });

@@ -102,10 +102,10 @@ test('playground levers: a larger initialisation memorises later; a fixed norm w
 
   // Initialisation scale 3 (CLI, seed 0: memorised at 274 against 75).
   await setInitScale(page, 3);
+  assert.match(await page.textContent('#levers-note'), /Restarted with initialisation scale 3/);
   const three = await restarted(page, (m) => m.memorisedAt !== '', 90_000);
   assert.equal(await param(page, 'init_scale'), '3');
   assert.ok(three.memorisedAt >= 2.5 * one.memorisedAt, `scale 3 memorised at ${three.memorisedAt}, scale 1 at ${one.memorisedAt}`);
-  assert.match(await page.textContent('#levers-note'), /initialisation scale 3/);
 
   // Back to 1; weight decay 0 with the norm held at Rust's suggested radius: it groks
   // (CLI, seed 0: radius 50 groks at about 520 steps, without any decay).
@@ -118,7 +118,8 @@ test('playground levers: a larger initialisation memorises later; a fixed norm w
   assert.equal(await param(page, 'wd'), '0');
   assert.equal(await param(page, 'fix_norm'), radius);
   assert.ok(fixed.memorisedAt < fixed.grokkedAt, `memorised ${fixed.memorisedAt}, grokked ${fixed.grokkedAt}`);
-  assert.ok(Math.abs(fixed.weightNorm - Number(radius)) < 0.01 * Number(radius), `norm ${fixed.weightNorm} held at ${radius}`);
+  // The matrices are held at the radius; the norm reported also counts the biases.
+  assert.ok(fixed.weightNorm >= Number(radius) && fixed.weightNorm < 1.05 * Number(radius), `norm ${fixed.weightNorm} held at ${radius}`);
   console.log(`# page: scale 1 memorised ${one.memorisedAt}, scale 3 ${three.memorisedAt}; wd 0, norm ${radius}: memorised ${fixed.memorisedAt}, grokked ${fixed.grokkedAt} (${params})`);
   console.log(`# levers test 1 took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await finish(opened);
@@ -290,7 +291,7 @@ test('screenshots: the playground levers and section 6 at 1280 and 375 px, light
     for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
       const opened = await open('?autoplay=0#playground', viewport, { colorScheme: scheme });
       const { page } = opened;
-      await page.waitForSelector('#optimizer option');
+      await page.waitForSelector('#optimizer option', { state: 'attached' });
       await page.check('#grokfast-on');
       await sleep(300);
       await page.locator('#levers').scrollIntoViewIfNeeded();
