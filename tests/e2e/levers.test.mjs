@@ -55,7 +55,7 @@ async function finish(opened) {
   await opened.page.close();
 }
 
-const search = (page) => page.evaluate(() => new URLSearchParams(location.search));
+const search = (page) => page.evaluate(() => location.search);
 const param = (page, key) => page.evaluate((k) => new URLSearchParams(location.search).get(k), key);
 const noticeText = (page) => page.textContent('#notice-text');
 
