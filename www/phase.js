@@ -285,7 +285,7 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
       const code = document.createElement('code');
       code.textContent = sweepCommand(sweep);
       ui.source.replaceChildren(
-        `Precomputed, not live: the default model (p = ${sweep.base.p}), ${per} seeds a cell, each cell the phase most of its seeds reached within ${sweep.steps.toLocaleString('en')} steps — made by scripts/phase-data, which runs `,
+        `Precomputed, not live: the default model (p = ${sweep.base.p}), ${per} seed${per === 1 ? '' : 's'} a cell, each cell the phase most of its seeds reached within ${sweep.steps.toLocaleString('en')} steps — made by scripts/phase-data, which runs `,
         code,
         '. Press "Compute the phase diagram" to make one live in your browser.',
       );
