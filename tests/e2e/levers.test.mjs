@@ -6,7 +6,11 @@
 // with the precomputed default diagram and takes any two axes.
 //
 // Screenshots (target/screenshots/): levers-playground-{desktop,phone}-{light,dark}.png,
-// levers-section-{desktop,phone}-{light,dark}.png, levers-phase.png.
+// levers-section-{desktop,phone}-{light,dark}.png (the first block), levers-<block>.png
+// (each block's figures, early in its run), levers-phase.png.
+//
+// Runtime on a busy two-core machine (2026-11-30): about 6 minutes, most of it the
+// screenshots (four page loads training to step 300) and the replay on the CLI.
 //
 // Needs target/release/grok for the replay (scripts/test builds it); by hand:
 //   BASE_URL=http://127.0.0.1:8000/ node --test tests/e2e/levers.test.mjs
@@ -219,6 +223,7 @@ test('section 6: each lever figure trains when scrolled into view, the others wa
     for (const id of runs) {
       await waitForMetric(page, (m) => m.state === 'running' && m.step >= 10, 60_000, `#run-${id}`);
     }
+    await screenshotOf(page, `#${block} .live`, `levers-${block}`);
     // Blocks two or more away are off screen: those seen before have paused, those
     // not reached yet have not started.
     for (const id of names.slice(0, Math.max(0, index - 1)).flatMap((b) => BLOCKS[b])) {
