@@ -22,6 +22,43 @@ pub struct GrokfastConfig {
     pub lambda: f64,
 }
 
+impl Default for GrokfastConfig {
+    /// The paper's setting (Lee et al. 2024): α 0.98, λ 2.
+    fn default() -> Self {
+        GrokfastConfig {
+            alpha: 0.98,
+            lambda: 2.0,
+        }
+    }
+}
+
+/// What a lever is set to when the reader switches it on (the page's controls start
+/// there; none of these is in force by default).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeverDefaults {
+    /// Omnigrok's radius: one at which the default model generalises with weight decay 0
+    /// (measured with `grok train --wd 0 --fix-norm R`, seed 0: see tests/levers.rs).
+    pub fix_norm: f64,
+    /// A minibatch of the size the research notes try (DESIGN.md: 512).
+    pub batch: u32,
+    /// Grokfast's setting from its paper.
+    pub grokfast: GrokfastConfig,
+}
+
+impl LeverDefaults {
+    /// The page's starting values for the levers.
+    pub const fn get() -> LeverDefaults {
+        LeverDefaults {
+            fix_norm: 50.0,
+            batch: 512,
+            grokfast: GrokfastConfig {
+                alpha: 0.98,
+                lambda: 2.0,
+            },
+        }
+    }
+}
+
 /// Every setting of a run. Missing fields take their defaults when deserialised, so old
 /// links and JSON files keep working as fields are added.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 // The article's live sections: (1) the puzzle, (3) weight decay side by side, (4) how much
-// data, (5) what changes inside, (7) the transformer of the papers. Section (2), the task, is in task.js; the playground,
+// data, (5) what changes inside, (7) the transformer of the papers; (6) what decides when
+// it groks is levers-article.js. Section (2), the task, is in task.js; the playground,
 // hidden progress and phase diagram below them are main.js and phase.js.
 //
 // Each live section owns one or two LiveRuns (live-run.js: a worker each, created when
@@ -21,6 +22,7 @@
 import { draw_comparison, comparison_summary } from './pkg/grokking.js';
 import { LiveRun } from './live-run.js';
 import { buildRunBar } from './run-bar.js';
+import { setupLeverSections } from './levers-article.js';
 import { register } from './keys.js';
 import {
   DEFAULTS, TRANSFORMER_PRESET, copySpec, describesRun, parseLink, sectionLink, workerCount,
@@ -287,6 +289,9 @@ export function setupArticle({ board, search, reducedMotion }) {
       section.changed();
     });
   }
+
+  // (6) What decides when it groks: the levers, in a module of their own.
+  setupLeverSections({ liveSection, specFor, sec, mayAutoplay, laterStop, sectionLink });
 
   // (7) The transformer of the papers: the preset, its attention and neurons, and the
   // clock-or-pizza verdicts of both networks (the MLP's from section 1's run).

@@ -22,7 +22,7 @@
 // same run: the core is deterministic, so the same settings and the same changes at the
 // same steps give bit-identical numbers in the same build.
 
-import init, { primes } from './pkg/grokking.js';
+import init, { primes, fit_config, fit_shrink } from './pkg/grokking.js';
 import { Board } from './figures.js';
 import { LiveRun, StaleRequest, writeRunData } from './live-run.js';
 import { wasmUrl } from './wasm.js';
@@ -33,6 +33,7 @@ import { setupKeys, register } from './keys.js';
 import { setupPresent } from './present.js';
 import { saveText, runName, wirePngButtons, addPngButtons } from './export.js';
 import { fillFacts } from './facts.js';
+import { setupLevers } from './levers.js';
 import {
   initParams, DEFAULTS, LIMITS, OPS, MODELS, TRANSFORMER_PRESET, D_CHOICES, HIDDEN_CHOICES,
   HEAD_CHOICES, WD_SCALE, LR_SCALE,
@@ -86,6 +87,8 @@ const notices = { url: [], run: null, info: null };
 
 let board = null;
 let restartNoteTimer = null;
+/** The levers' controls (levers.js): show(config). */
+let levers = null;
 
 const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -162,6 +165,7 @@ function showConfig() {
   ui.frac.value = String(frac);
   ui.fracValue.textContent = frac.toFixed(frac * 100 === Math.round(frac * 100) ? 2 : 3);
   ui.seed.value = String(seed);
+  levers?.show(live.config);
 }
 
 /**
@@ -430,12 +434,15 @@ async function download(kind) {
  * the hyperparameters now in force become the run's settings, and the schedule of
  * changes and the pause point are dropped.
  */
-function restart(changes, why) {
-  live.restart({ config: { ...live.config, lr: live.lr, wd: live.wd, ...changes }, schedule: [], until: null });
+function restart(changes, why, noteEl = ui.restartNote) {
+  // A minibatch larger than a smaller training set, say, is brought into range by Rust.
+  const fitted = fit_config({ ...live.config, lr: live.lr, wd: live.wd, ...changes });
+  if (fitted.notices.length > 0) setInfo(`Changed to run: ${fitted.notices.join('; ')}.`);
+  live.restart({ config: fitted.config, schedule: [], until: null });
   if (why) {
-    ui.restartNote.textContent = why;
+    noteEl.textContent = why;
     clearTimeout(restartNoteTimer);
-    restartNoteTimer = setTimeout(() => { ui.restartNote.textContent = ''; }, 4000);
+    restartNoteTimer = setTimeout(() => { noteEl.textContent = ''; }, 4000);
   }
 }
 
@@ -447,11 +454,11 @@ function startNew(config) {
 }
 
 /** Loads a run (a clicked phase-diagram cell) into the playground and starts it. */
-function loadRun(config) {
+function loadRun(config, what) {
   startNew(config);
   const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
   document.querySelector('.playground').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
-  setInfo(`Loaded the phase-diagram run: weight decay ${config.wd}, training fraction ${config.frac}, p = ${config.p}, seed ${config.seed}.`);
+  setInfo(`Loaded the phase-diagram run: ${what}, p = ${config.p}, seed ${config.seed}.`);
 }
 
 function togglePlay() {
@@ -529,7 +536,10 @@ function wireControls() {
   ui.lr.addEventListener('input', () => { ui.lrValue.textContent = formatNumber(LR_SCALE.value(ui.lr.value)); });
   ui.shrink.addEventListener('click', () => {
     takeUrl();
-    live.shrink(Number(ui.shrinkKeep.value));
+    // A cut that would leave no pair (or less than a minibatch) keeps the least it may.
+    const fitted = fit_shrink(live.trainPairs ?? 0, live.config.batch, Number(ui.shrinkKeep.value));
+    if (fitted.notice !== null) setInfo(`${capitalise(fitted.notice)}.`);
+    live.shrink(fitted.keep);
   });
   const changeHyper = (lr, wd) => {
     takeUrl();
@@ -567,6 +577,15 @@ function wireControls() {
     seed = Math.min(hi, Math.max(lo, seed));
     ui.seed.value = String(seed);
     if (seed !== live.config.seed) changeConfig('seed', seed, `seed ${seed}`);
+  });
+
+  levers = setupLevers({
+    apply(changes, label, fitNotices) {
+      if (fitNotices.length > 0) setInfo(`Changed to run: ${fitNotices.join('; ')}.`);
+      if (changes === null) return;
+      takeUrl();
+      restart(changes, `Restarted with ${label}.`, $('levers-note'));
+    },
   });
 
   for (const button of document.querySelectorAll('[data-preset]')) {

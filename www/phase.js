@@ -1,28 +1,51 @@
-// The phase diagram: a grid of weight decay × training fraction, every cell a short run
-// trained in parallel Web Workers (phase-worker.js, one per core), filling in as cells
-// finish. Rust trains and classifies each cell (CellRun) and draws the grid
-// (PhaseFigure → plots::draw_phase_diagram); this module hands out cells, keeps time,
-// mirrors the cells into an accessible table and loads a clicked cell into the playground.
+// The phase diagram: a grid of two settings — weight decay × training fraction by default,
+// or any two of weight decay, training fraction, initialisation scale, fixed weight norm
+// and learning rate (phase_axes()) — every cell a short run trained in parallel Web
+// Workers (phase-worker.js, one per core), filling in as cells finish. Rust makes the
+// cells' configs and validates them (PhaseFigure.configs), trains and classifies each cell
+// (CellRun) and draws the grid (PhaseFigure → plots::draw_phase_diagram); this module
+// hands out cells, keeps time, mirrors the cells into an accessible table and loads a
+// clicked cell into the playground.
+//
+// Until the reader computes a diagram, the default one (the default model, p = 97, three
+// seeds a cell) is shown from www/phase-default.json, made by scripts/phase-data with
+// `grok sweep` — drawn the same way, and labelled as precomputed (#phase-source).
 //
 // #phase carries the state for tests: data-state (idle, running, done, cancelled, error),
-// data-done, data-total, data-workers, and after a Cancel data-cancel-acks (workers that
-// have dropped their cell) and data-cancelled-at (the steps the dropped cells stood at).
+// data-source (precomputed, live, empty), data-done, data-total, data-workers,
+// data-rows / data-cols (the axes' names), and after a Cancel data-cancel-acks (workers
+// that have dropped their cell) and data-cancelled-at (the steps the dropped cells stood at).
 //
 // URL parameters (for classrooms and the end-to-end test; all optional):
-//   phase-wd=0,0.1,1      weight decays (default 0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
-//   phase-frac=0.3,0.7    training fractions (default 0.1, 0.2, …, 0.9)
+//   phase-y=wd  phase-x=frac   the axes: rows (drawn bottom to top) and columns
+//   phase-ys=0,0.1,1  phase-xs=0.3,0.7   their values (default: each axis's list below)
+//   phase-wd=…  phase-frac=…   older form of the two values lists, for wd × frac
 //   phase-steps=800       step budget per cell (default 2000)
 //   phase-p=23            modulus (default: the "quick" p = 31 or the playground's)
 //   phase-workers=2       number of workers (default: the number of cores, at most 8)
 //   phase-run=1           start at once
 
-import { PhaseFigure, check_config } from './pkg/grokking.js';
+import { PhaseFigure, phase_axes } from './pkg/grokking.js';
+import { LIMITS, formatNumber } from './params.js';
 
 const $ = (id) => document.getElementById(id);
 
 /** The default grid: 8 log-spaced weight decays (with 0) × 9 training fractions. */
 export const DEFAULT_WDS = [0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 export const DEFAULT_FRACS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+/** Each axis's values when the reader picks it (the page's choices, within LIMITS). */
+const AXIS_VALUES = {
+  wd: DEFAULT_WDS,
+  frac: DEFAULT_FRACS,
+  init_scale: [0.25, 0.5, 1, 2, 3, 4, 6, 8],
+  fix_norm: [20, 30, 40, 50, 60, 80, 100, 120],
+  lr: [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3],
+};
+/** The command that made a sweep file (scripts/phase-data runs it for phase-default.json). */
+const sweepCommand = (sweep) => {
+  const flag = (axis) => `--${axis[0].replace('_', '-')} ${axis[1].join(',')}`;
+  return `grok sweep --p ${sweep.base.p} ${flag(sweep.grid.rows)} ${flag(sweep.grid.cols)} --seeds ${sweep.seeds} --steps ${sweep.steps}`;
+};
 const DEFAULT_STEPS = 2000;
 /** The classroom setting: a small modulus trains ~10× faster per step. */
 const QUICK_P = 31;
@@ -52,11 +75,17 @@ const seconds = (ms) => {
   return m < 60 ? `${m} min ${String(s % 60).padStart(2, '0')} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
 };
 
+/** The range a value of `axis` may take on the page (LINK_LIMITS). */
+function axisRange(axis) {
+  return LIMITS[axis] ?? [0, Infinity];
+}
+
 /**
  * Wires the phase-diagram section.
  *   board      the figures.js Board that draws canvases
- *   getConfig  () => the playground's current config (op, p, model, lr, seed)
- *   loadRun    (config) => loads a run into the playground and starts it
+ *   getConfig  () => the playground's current config (op, p, model, lr, seed, levers)
+ *   loadRun    (config, what) => loads a run into the playground and starts it; `what`
+ *              names the cell ("weight decay 1, training fraction 0.3")
  */
 export function setupPhase({ board, getConfig, loadRun, search }) {
   const params = new URLSearchParams(search);
@@ -64,9 +93,20 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
     root: $('phase'), setting: $('phase-setting'), steps: $('phase-steps'),
     start: $('phase-start'), cancel: $('phase-cancel'), eta: $('phase-eta'),
     speed: $('phase-speed'), table: $('phase-table'), canvas: $('fig-phase'),
+    yAxis: $('phase-y'), xAxis: $('phase-x'), ys: $('phase-ys'), xs: $('phase-xs'),
+    title: $('phase-fig-title'), source: $('phase-source'),
   };
-  const wds = numberList(params.get('phase-wd'), 0, 10) ?? DEFAULT_WDS;
-  const fracs = numberList(params.get('phase-frac'), 0.01, 0.99) ?? DEFAULT_FRACS;
+  const AXES = phase_axes();
+  const labelOf = (name) => AXES.find((a) => a.name === name)?.label ?? name;
+  for (const select of [ui.yAxis, ui.xAxis]) select.replaceChildren(...AXES.map((a) => new Option(a.label, a.name)));
+
+  const named = (raw, fallback) => (AXES.some((a) => a.name === raw) ? raw : fallback);
+  let rowAxis = named(params.get('phase-y'), 'wd');
+  let colAxis = named(params.get('phase-x'), 'frac');
+  if (rowAxis === colAxis) [rowAxis, colAxis] = ['wd', 'frac'];
+  const listFor = (axis, raw) => numberList(raw, ...axisRange(axis));
+  let rows = listFor(rowAxis, params.get('phase-ys') ?? (rowAxis === 'wd' ? params.get('phase-wd') : null)) ?? AXIS_VALUES[rowAxis];
+  let cols = listFor(colAxis, params.get('phase-xs') ?? (colAxis === 'frac' ? params.get('phase-frac') : null)) ?? AXIS_VALUES[colAxis];
   const linkP = intParam(params, 'phase-p', 3, 257);
   const linkSteps = intParam(params, 'phase-steps', 10, 1_000_000);
   const workerCount = intParam(params, 'phase-workers', 1, 16)
@@ -91,12 +131,15 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
     ui.steps.value = String(DEFAULT_STEPS);
   }
 
-  let figure = new PhaseFigure(Float64Array.from(wds), Float64Array.from(fracs));
+  const newFigure = () => PhaseFigure.with_axes(rowAxis, Float64Array.from(rows), colAxis, Float64Array.from(cols));
+  let figure = newFigure();
   const fig = board.add(ui.canvas, (c, s, d) => { figure.draw(c, s, d); return true; }, $('t-phase'));
 
   /** The current job: cells, queue, timing. `id` tags messages so stale ones are dropped. */
   let job = { id: 0, cells: [], queue: [], running: new Map(), done: 0, t0: 0, budget: DEFAULT_STEPS, active: false };
   const workers = [];
+  /** The precomputed diagram (phase-default.json), once loaded: {sweep, figure}. */
+  let precomputed = null;
 
   function baseConfig() {
     const c = { ...getConfig() };
@@ -106,55 +149,66 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
     return c;
   }
 
+  const isDefaultGrid = () => rowAxis === 'wd' && colAxis === 'frac'
+    && String(rows) === String(DEFAULT_WDS) && String(cols) === String(DEFAULT_FRACS);
+
   // ---- The table (keyboard access, and what the tests read) ----
+
+  const where = (cell) => `${labelOf(rowAxis)} ${formatNumber(cell.row)}, ${labelOf(colAxis)} ${formatNumber(cell.col)}`;
 
   function describe(i) {
     const cell = job.cells[i];
-    const where = `weight decay ${cell.wd}, training fraction ${cell.frac}`;
-    if (!cell.result) return `${where}: ${cell.running ? 'training' : 'not yet trained'}`;
+    if (!cell.result) return `${where(cell)}: ${cell.running ? 'training' : 'not yet trained'}`;
     const r = cell.result;
     const fit = r.steps_to_train_99 === null ? 'never fit the training set' : `fit at step ${r.steps_to_train_99}`;
     const gen = r.steps_to_test_95 === null ? `did not generalise in ${r.steps} steps` : `generalised at step ${r.steps_to_test_95}`;
-    return `${where}: ${NAMES[r.phase]} (${fit}, ${gen}). Load this run into the playground.`;
+    const how = r.seeds ? `most of ${r.seeds} seeds: ${NAMES[r.phase]}${r.steps_to_test_95 === null ? '' : `, generalising at step ${r.steps_to_test_95} (median)`}` : `${NAMES[r.phase]} (${fit}, ${gen})`;
+    return `${where(cell)}: ${how}. Load this run into the playground.`;
   }
 
   function buildTable() {
     const head = document.createElement('tr');
     const corner = document.createElement('th');
     corner.scope = 'col';
-    corner.textContent = 'wd \\ frac';
+    corner.textContent = `${rowAxis} \\ ${colAxis}`;
     head.append(corner);
-    for (const f of fracs) {
+    for (const f of cols) {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = String(f);
       head.append(th);
     }
-    const rows = [];
-    for (let r = wds.length - 1; r >= 0; r--) {
+    const trs = [];
+    for (let r = rows.length - 1; r >= 0; r--) {
       const tr = document.createElement('tr');
       const th = document.createElement('th');
       th.scope = 'row';
-      th.textContent = String(wds[r]);
+      th.textContent = String(rows[r]);
       tr.append(th);
-      for (let c = 0; c < fracs.length; c++) {
+      for (let c = 0; c < cols.length; c++) {
+        const i = r * cols.length + c;
+        const config = job.cells[i].config;
         const td = document.createElement('td');
         const button = document.createElement('button');
         button.type = 'button';
         button.className = 'cell';
-        button.dataset.index = String(r * fracs.length + c);
-        button.dataset.wd = String(wds[r]);
-        button.dataset.frac = String(fracs[c]);
+        button.dataset.index = String(i);
+        button.dataset.row = String(rows[r]);
+        button.dataset.col = String(cols[c]);
+        if (config) {
+          button.dataset.wd = String(config.wd);
+          button.dataset.frac = String(config.frac);
+        }
         button.addEventListener('click', () => load(Number(button.dataset.index)));
         td.append(button);
         tr.append(td);
       }
-      rows.push(tr);
+      trs.push(tr);
     }
     const thead = document.createElement('thead');
     thead.append(head);
     const tbody = document.createElement('tbody');
-    tbody.append(...rows);
+    tbody.append(...trs);
     ui.table.replaceChildren(thead, tbody);
   }
 
@@ -170,6 +224,79 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
     button.disabled = !r;
     button.setAttribute('aria-label', describe(i));
     button.title = describe(i);
+  }
+
+  /** The cells of the grid now chosen, each with its config (null if it cannot run). */
+  function gridCells(base) {
+    let configs = null;
+    let error = null;
+    try {
+      configs = figure.configs(base, 1);
+    } catch (err) {
+      error = err.message;
+    }
+    const list = [];
+    for (let r = 0; r < rows.length; r++) {
+      for (let c = 0; c < cols.length; c++) {
+        const i = r * cols.length + c;
+        list.push({ row: rows[r], col: cols[c], config: configs ? configs[i] : null, running: false, step: 0, result: null });
+      }
+    }
+    return { list, error };
+  }
+
+  /** Heading, table and status for a grid with no results (or the precomputed ones). */
+  function showGrid() {
+    ui.title.textContent = `${capitalise(labelOf(rowAxis))} × ${labelOf(colAxis)}`;
+    ui.yAxis.value = rowAxis;
+    ui.xAxis.value = colAxis;
+    ui.ys.value = rows.join(', ');
+    ui.xs.value = cols.join(', ');
+    ui.root.dataset.rows = rowAxis;
+    ui.root.dataset.cols = colAxis;
+    buildTable();
+    job.cells.forEach((_, i) => showCell(i));
+    board.touch(fig);
+  }
+
+  /** Shows the precomputed diagram if the grid is its grid, else an empty grid. */
+  function showIdle() {
+    figure.free();
+    if (precomputed && isDefaultGrid()) {
+      const { sweep } = precomputed;
+      figure = PhaseFigure.from_sweep(sweep);
+      job.cells = gridCells(sweep.base).list;
+      const per = Math.max(1, sweep.seeds);
+      job.cells.forEach((cell, i) => {
+        const shown = figure.outcome_at(i);
+        if (shown === null) return;
+        const runs = sweep.cells.slice(i * per, (i + 1) * per);
+        const fits = runs.map((x) => x.steps_to_train_99).filter((x) => x !== null).sort((a, b) => a - b);
+        cell.result = {
+          phase: shown.phase,
+          steps_to_test_95: shown.gen,
+          steps_to_train_99: fits.length > 0 ? fits[Math.floor(fits.length / 2)] : null,
+          steps: sweep.steps,
+          seeds: per,
+        };
+      });
+      ui.root.dataset.source = 'precomputed';
+      ui.source.hidden = false;
+      const code = document.createElement('code');
+      code.textContent = sweepCommand(sweep);
+      ui.source.replaceChildren(
+        `Precomputed, not live: the default model (p = ${sweep.base.p}), ${per} seed${per === 1 ? '' : 's'} a cell, each cell the phase most of its seeds reached within ${sweep.steps.toLocaleString('en')} steps — made by scripts/phase-data, which runs `,
+        code,
+        '. Press "Compute the phase diagram" to make one live in your browser.',
+      );
+    } else {
+      figure = newFigure();
+      job.cells = gridCells(baseConfig()).list;
+      ui.root.dataset.source = 'empty';
+      ui.source.hidden = true;
+      ui.source.textContent = '';
+    }
+    showGrid();
   }
 
   function showStatus() {
@@ -292,18 +419,20 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
   function start() {
     cancel();
     const base = baseConfig();
-    try {
-      check_config({ ...base, wd: wds[0], frac: fracs[0] });
-      for (const frac of fracs) check_config({ ...base, frac });
-    } catch (err) {
+    figure.free();
+    figure = newFigure();
+    const { list, error } = gridCells(base);
+    if (error !== null) {
+      job.cells = list;
+      showGrid();
       ui.root.dataset.state = 'error';
-      ui.eta.textContent = `This grid cannot run: ${err.message}.`;
+      ui.eta.textContent = `This grid cannot run: ${error}.`;
       return;
     }
     job = {
       id: job.id + 1,
-      // Row-major, weight decay outer: the order of sweep::grid and of PhaseFigure.
-      cells: wds.flatMap((wd) => fracs.map((frac) => ({ wd, frac, config: { ...base, wd, frac }, running: false, step: 0, result: null }))),
+      // Row-major, rows outer: the order of sweep::grid and of PhaseFigure.
+      cells: list,
       queue: [],
       running: new Map(),
       done: 0,
@@ -312,13 +441,13 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
       active: true,
     };
     job.queue = job.cells.map((_, i) => i);
-    figure.free();
-    figure = new PhaseFigure(Float64Array.from(wds), Float64Array.from(fracs));
     ui.root.dataset.state = 'running';
+    ui.root.dataset.source = 'live';
+    ui.source.hidden = true;
     ui.root.dataset.p = String(base.p);
     ui.root.dataset.op = base.op;
     ui.root.dataset.budget = String(job.budget);
-    job.cells.forEach((_, i) => showCell(i));
+    showGrid();
     ensureWorkers();
     for (const w of workers) feed(w);
     board.touch(fig);
@@ -351,8 +480,36 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
 
   function load(i) {
     const cell = job.cells[i];
-    if (!cell?.result) return;
-    loadRun({ ...cell.config });
+    if (!cell?.result || !cell.config) return;
+    loadRun({ ...cell.config }, where(cell));
+  }
+
+  /** The reader chose other axes or values: a new, empty grid (or the precomputed one). */
+  function regrid() {
+    if (job.active) cancel();
+    let y = ui.yAxis.value;
+    let x = ui.xAxis.value;
+    if (y === x) {
+      // The two axes must differ: the other one moves out of the way.
+      if (y === rowAxis) y = AXES.find((a) => a.name !== x).name;
+      else x = AXES.find((a) => a.name !== y).name;
+    }
+    const ys = y === rowAxis ? listFor(y, ui.ys.value.replace(/\s/g, '')) : null;
+    const xs = x === colAxis ? listFor(x, ui.xs.value.replace(/\s/g, '')) : null;
+    const bad = [];
+    if (y === rowAxis && ys === null) bad.push(`the ${labelOf(y)} values`);
+    if (x === colAxis && xs === null) bad.push(`the ${labelOf(x)} values`);
+    rows = ys ?? AXIS_VALUES[y];
+    cols = xs ?? AXIS_VALUES[x];
+    rowAxis = y;
+    colAxis = x;
+    job = { ...job, cells: [], done: 0 };
+    ui.root.dataset.state = 'idle';
+    ui.eta.textContent = bad.length > 0
+      ? `Could not read ${bad.join(' and ')} (numbers separated by commas, in the setting's range): using the default values.`
+      : `Not started. ${capitalise(labelOf(rowAxis))} ${formatNumber(rows[0])} to ${formatNumber(rows[rows.length - 1])} × ${labelOf(colAxis)} ${formatNumber(cols[0])} to ${formatNumber(cols[cols.length - 1])}.`;
+    showIdle();
+    showStatus();
   }
 
   ui.canvas.addEventListener('click', (event) => {
@@ -364,12 +521,23 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
   });
   ui.start.addEventListener('click', start);
   ui.cancel.addEventListener('click', cancel);
+  for (const input of [ui.yAxis, ui.xAxis, ui.ys, ui.xs]) input.addEventListener('change', regrid);
 
-  // Before any run, the grid shows its empty cells.
-  job.cells = wds.flatMap((wd) => fracs.map((frac) => ({ wd, frac, config: null, running: false, step: 0, result: null })));
-  buildTable();
-  job.cells.forEach((_, i) => showCell(i));
+  // Before any run: the precomputed diagram if the grid is the default one, else the
+  // grid's empty cells.
   ui.root.dataset.state = 'idle';
+  showIdle();
   showStatus();
+  fetch(new URL('./phase-default.json', import.meta.url))
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .then((sweep) => {
+      // `null` until scripts/phase-data has been run: no precomputed diagram.
+      if (sweep === null || typeof sweep !== 'object' || !sweep.grid) return;
+      precomputed = { sweep };
+      if (!job.active && job.done === 0 && ui.root.dataset.state === 'idle') showIdle();
+    })
+    .catch((err) => console.warn(`no precomputed phase diagram: ${err?.message ?? err}`));
   if (params.get('phase-run') === '1') start();
 }
+
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -23,4 +23,6 @@ pub mod split;
 pub use pacer::Pacer;
 pub use run::{Advance, Run, StepError, Stop};
 pub use snapshot::{Ablation, AttentionPoint, Circle, EmbeddingFrame, RunView, Snapshot};
-pub use spec::{to_query, Change, ChangeKind, Link, RunSpec, SpecError};
+pub use spec::{
+    fit_config, fit_shrink, fit_shrinks, to_query, Change, ChangeKind, Link, RunSpec, SpecError,
+};

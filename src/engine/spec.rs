@@ -621,6 +621,12 @@ impl Link {
                 _ => {}
             }
         }
+        // What the ranges above cannot catch alone: a minibatch larger than the training
+        // set the link describes, a cut that would leave no pair.
+        if has_run {
+            notices.extend(fit_config(&mut spec.config));
+            notices.extend(fit_shrinks(&mut spec));
+        }
         Link {
             spec,
             autoplay,
@@ -629,6 +635,130 @@ impl Link {
             notices,
         }
     }
+}
+
+/// Brings a config's levers into the page's ranges ([`LINK_LIMITS`]) and its minibatch
+/// within its training set, so that what a reader typed (or a link said) runs: a radius
+/// ≤ 0 becomes the smallest radius, Grokfast's α outside (0, 1) the nearest allowed value,
+/// a minibatch larger than the training set the whole set (or the full batch if the set is
+/// smaller than the smallest minibatch). Returns one sentence per change, for the page's
+/// notice; a config already in range is left as it is, with no sentence.
+pub fn fit_config(config: &mut Config) -> Vec<String> {
+    let mut n = Vec::new();
+    let l = &LINK_LIMITS;
+    let fit = |name: &str, x: f64, (lo, hi): (f64, f64), n: &mut Vec<String>| {
+        let v = if x.is_finite() { x.clamp(lo, hi) } else { lo };
+        if v != x {
+            n.push(format!(
+                "{name} {} is out of range ({} to {}): using {}",
+                format_number(x),
+                format_number(lo),
+                format_number(hi),
+                format_number(v)
+            ));
+        }
+        v
+    };
+    config.init_scale = fit(
+        "initialisation scale",
+        config.init_scale,
+        l.init_scale,
+        &mut n,
+    );
+    if let Some(r) = config.fix_norm {
+        config.fix_norm = Some(fit("fixed weight norm", r, l.fix_norm, &mut n));
+    }
+    if let Some(g) = config.grokfast {
+        let alpha = fit("Grokfast α", g.alpha, l.grokfast_alpha, &mut n);
+        let lambda = fit("Grokfast λ", g.lambda, l.grokfast_lambda, &mut n);
+        config.grokfast = Some(GrokfastConfig { alpha, lambda });
+    }
+    if config.batch != 0 {
+        let b = f64::from(config.batch);
+        let fitted = b.round().clamp(l.batch.0, l.batch.1) as u32;
+        if fitted != config.batch {
+            n.push(format!(
+                "a minibatch of {} pairs is out of range ({} to {}): using {fitted}",
+                config.batch,
+                format_number(l.batch.0),
+                format_number(l.batch.1)
+            ));
+            config.batch = fitted;
+        }
+        let train = config.train_pairs();
+        if config.batch as usize > train {
+            let fitted = if (train as f64) >= l.batch.0 {
+                train as u32
+            } else {
+                0
+            };
+            n.push(format!(
+                "a minibatch of {} pairs is larger than the training set ({train} pairs): using {}",
+                config.batch,
+                if fitted == 0 {
+                    "the full batch".to_string()
+                } else {
+                    fitted.to_string()
+                }
+            ));
+            config.batch = fitted;
+        }
+    }
+    n
+}
+
+/// The fraction of `pairs` training pairs a cut may keep so that at least one pair — and
+/// at least a minibatch of `batch` (0: full batch) — is left: `keep` itself when that
+/// holds, else the smallest fraction that does, with a sentence saying so.
+pub fn fit_shrink(pairs: usize, batch: u32, keep: f64) -> (f64, Option<String>) {
+    let (lo, hi) = LINK_LIMITS.shrink;
+    let mut keep = if keep.is_finite() {
+        keep.clamp(lo, hi)
+    } else {
+        hi
+    };
+    let need = (batch as usize).max(1);
+    if pairs == 0 || need > pairs {
+        return (keep, None);
+    }
+    let kept = ((pairs as f64 * keep).round() as usize).min(pairs);
+    if kept >= need {
+        return (keep, None);
+    }
+    let asked = keep;
+    keep = (need as f64 / pairs as f64).min(1.0);
+    let what = if batch > 0 {
+        format!("a minibatch of {batch}")
+    } else {
+        "one pair".to_string()
+    };
+    (
+        keep,
+        Some(format!(
+            "keeping {}% of the {pairs} training pairs would leave {kept}, fewer than {what}: keeping {need} ({}%) instead",
+            format_number(100.0 * asked),
+            format_number(100.0 * keep)
+        )),
+    )
+}
+
+/// Applies [`fit_shrink`] to every cut of `spec`'s schedule in turn (each cut keeps a
+/// fraction of what the one before left), with a sentence per changed cut.
+pub fn fit_shrinks(spec: &mut RunSpec) -> Vec<String> {
+    let mut notices = Vec::new();
+    let mut pairs = spec.config.train_pairs();
+    let batch = spec.config.batch;
+    for change in &mut spec.schedule {
+        if let ChangeKind::Shrink { keep } = &mut change.what {
+            let (fitted, notice) = fit_shrink(pairs, batch, *keep);
+            if let Some(text) = notice {
+                notices.push(format!("the cut at step {}: {text}", change.step));
+            }
+            *keep = fitted;
+            pairs = ((pairs as f64 * fitted).round() as usize).min(pairs);
+        }
+    }
+    notices
 }
 
 /// Writes a run as a query string (with the leading `?`): the first eight settings
@@ -794,6 +924,66 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("more than 0"));
+    }
+
+    #[test]
+    fn bad_levers_are_fitted_with_a_sentence_each() {
+        let mut c = Config {
+            fix_norm: Some(-2.0),
+            grokfast: Some(GrokfastConfig {
+                alpha: 1.5,
+                lambda: 2.0,
+            }),
+            batch: 2048,
+            frac: 0.2,
+            ..Config::default()
+        };
+        let notices = fit_config(&mut c).join("\n");
+        assert_eq!(c.fix_norm, Some(LINK_LIMITS.fix_norm.0));
+        assert_eq!(c.grokfast.unwrap().alpha, LINK_LIMITS.grokfast_alpha.1);
+        assert_eq!(c.batch as usize, c.train_pairs(), "the whole training set");
+        assert!(c.validate().is_ok());
+        for expect in [
+            "fixed weight norm -2",
+            "Grokfast α 1.5",
+            "larger than the training set (1882 pairs): using 1882",
+        ] {
+            assert!(notices.contains(expect), "missing {expect:?} in\n{notices}");
+        }
+        let mut fine = Config::default();
+        assert!(fit_config(&mut fine).is_empty());
+        assert_eq!(fine, Config::default());
+    }
+
+    #[test]
+    fn a_cut_that_would_leave_no_pair_keeps_one() {
+        let (keep, notice) = fit_shrink(40, 0, 0.01);
+        assert_eq!((40.0 * keep).round(), 1.0);
+        assert!(notice.unwrap().contains("fewer than one pair"));
+        assert_eq!(fit_shrink(40, 0, 0.5), (0.5, None));
+        let (keep, notice) = fit_shrink(1000, 512, 0.3);
+        assert_eq!((1000.0 * keep).round(), 512.0);
+        assert!(notice.unwrap().contains("a minibatch of 512"));
+        // Through a link: p = 5 has 25 pairs, a fraction 0.2 trains on 5.
+        let link = Link::parse("?p=5&frac=0.2&shrink=10:0.05");
+        assert!(link.spec.validate().is_ok());
+        let mut run = crate::engine::Run::new(RunSpec {
+            until: Some(20),
+            ..link.spec.clone()
+        })
+        .unwrap();
+        assert!(run
+            .advance(20)
+            .stop
+            .is_some_and(|s| !matches!(s, crate::engine::Stop::Failed { .. })));
+        assert!(
+            link.notices.join(" ").contains("the cut at step 10"),
+            "{:?}",
+            link.notices
+        );
+        let big = Link::parse("?frac=0.1&batch=2048");
+        assert_eq!(big.spec.config.batch, 941);
+        assert!(big.spec.config.validate().is_ok());
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod pacer;
 pub mod phase;
 pub mod session;
 
-use crate::config::Config;
+use crate::config::{Config, LeverDefaults};
 use crate::engine::spec::{LinkLimits, LINK_LIMITS, PAGE_KEYS, RUN_KEYS};
 use crate::engine::{to_query, Link, RunSpec};
 use crate::model::ModelKind;
@@ -169,6 +169,42 @@ pub fn limits() -> Result<JsValue, JsError> {
         link: LINK_LIMITS,
         core: Config::limits(),
     })
+}
+
+/// Where each lever starts when the reader switches it on: `{fix_norm, batch, grokfast:
+/// {alpha, lambda}}` (see [`LeverDefaults`]).
+#[wasm_bindgen]
+pub fn lever_defaults() -> Result<JsValue, JsError> {
+    to_js(&LeverDefaults::get())
+}
+
+/// Brings a config's levers into the page's ranges and its minibatch within its training
+/// set (see [`crate::engine::fit_config`]): `{config, notices}`, one sentence per value
+/// changed.
+#[wasm_bindgen]
+pub fn fit_config(config: JsValue) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Fitted {
+        config: Config,
+        notices: Vec<String>,
+    }
+    let mut config: Config = from_js(config)?;
+    let notices = crate::engine::fit_config(&mut config);
+    to_js(&Fitted { config, notices })
+}
+
+/// The fraction a cut of `pairs` training pairs may keep with a minibatch of `batch`
+/// (see [`crate::engine::fit_shrink`]): `{keep, notice}` (`notice` null when `keep` was
+/// fine).
+#[wasm_bindgen]
+pub fn fit_shrink(pairs: u32, batch: u32, keep: f64) -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Fitted {
+        keep: f64,
+        notice: Option<String>,
+    }
+    let (keep, notice) = crate::engine::fit_shrink(pairs as usize, batch, keep);
+    to_js(&Fitted { keep, notice })
 }
 
 /// The query keys: `{run: [...], page: [...]}` (run keys describe a run; page keys the

@@ -155,6 +155,48 @@ impl PhaseFigure {
         to_js(&configs)
     }
 
+    /// Cell `index`'s outcome as drawn — `{phase, gen}` (`gen`: the step it generalised
+    /// at, or null) once finished, `null` before — so the page's table says what the
+    /// canvas shows (for a diagram read from a sweep file: the majority of its seeds).
+    pub fn outcome_at(&self, index: usize) -> Result<JsValue, JsError> {
+        #[derive(serde::Serialize)]
+        struct Outcome {
+            phase: sweep::Phase,
+            gen: Option<u64>,
+        }
+        match self.cells.get(index) {
+            Some(PhaseCell::Done { phase, gen }) => to_js(&Outcome {
+                phase: *phase,
+                gen: *gen,
+            }),
+            _ => Ok(JsValue::NULL),
+        }
+    }
+
+    /// The grid's axes: `{rows: {name, label, values}, cols: {name, label, values}}`.
+    pub fn axes(&self) -> Result<JsValue, JsError> {
+        #[derive(serde::Serialize)]
+        struct AxisOf {
+            name: &'static str,
+            label: &'static str,
+            values: Vec<f64>,
+        }
+        #[derive(serde::Serialize)]
+        struct Axes {
+            rows: AxisOf,
+            cols: AxisOf,
+        }
+        let of = |(a, v): &(Axis, Vec<f64>)| AxisOf {
+            name: a.name(),
+            label: a.label(),
+            values: v.clone(),
+        };
+        to_js(&Axes {
+            rows: of(&self.grid.rows),
+            cols: of(&self.grid.cols),
+        })
+    }
+
     /// Marks cell `index` (grid order: rows outer) as being trained.
     pub fn set_running(&mut self, index: usize) {
         if let Some(slot) = self.cells.get_mut(index) {

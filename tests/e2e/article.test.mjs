@@ -1,4 +1,4 @@
-// End-to-end tests of the article (the six sections above the playground) in headless
+// End-to-end tests of the article (the seven sections above the playground) in headless
 // Chromium: live figures train when scrolled into view and pause when scrolled away; the
 // side-by-side figure shows decay 1 grokking while decay 0 does not; presets, share
 // links, exports, keyboard shortcuts, presenter mode, reduced motion and the phone
@@ -18,7 +18,7 @@ import { launch, openPage, readMetrics, waitForMetric, screenshot, screenshotOf 
 
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 375, height: 800 };
-const SECTIONS = ['puzzle', 'task', 'decay', 'data', 'inside', 'meaning'];
+const SECTIONS = ['puzzle', 'task', 'decay', 'data', 'inside', 'levers-section', 'meaning'];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
