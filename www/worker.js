@@ -102,6 +102,8 @@ let samples = [];
  * null before the first split run, or for good once it failed.
  */
 let partner = null;
+/** Stop when grokked: whether this run pauses right after the step it groks at. */
+let stopWhenGrokked = false;
 /** Set by advance when a batch stopped because the run grokked (Stop when grokked). */
 let grokStop = false;
 /** Set when the follower failed: this worker trains alone from then on. */
@@ -146,9 +148,11 @@ function advance(n) {
     applyDue();
     const k = pending.length > 0 ? Math.min(left, pending[0].step - session.step) : left;
     try {
+      const grokkedBefore = session.grokked_at !== undefined;
       const taken = runSteps(k);
       left -= taken;
-      if (taken < k && session.grokked_at !== undefined && !session.diverged) {
+      // (Not `taken < k`: the batch also ends there when it groks at its last step.)
+      if (stopWhenGrokked && !grokkedBefore && session.grokked_at !== undefined && !session.diverged) {
         grokStop = true;
         break;
       }
@@ -296,7 +300,8 @@ function start(msg) {
     // The measures cost a pass over all p² pairs about 30 times a decade of steps (see
     // History::records_progress): a few percent of the training time.
     session.set_track_progress(msg.progress ?? true);
-    session.set_stop_when_grokked(msg.stopWhenGrokked === true);
+    stopWhenGrokked = msg.stopWhenGrokked === true;
+    session.set_stop_when_grokked(stopWhenGrokked);
   } catch (err) {
     post('error', { message: errorMessage(err) });
     return;
@@ -350,7 +355,8 @@ function handle(msg) {
       until = msg.step ?? null;
       break;
     case 'stop-when-grokked':
-      session.set_stop_when_grokked(msg.on === true);
+      stopWhenGrokked = msg.on === true;
+      session.set_stop_when_grokked(stopWhenGrokked);
       if (msg.on === true && playing && session.grokked_at !== undefined) {
         playing = false;
         post('paused', { reason: 'grokked', snapshot: session.snapshot(true) });

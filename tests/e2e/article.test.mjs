@@ -307,6 +307,15 @@ test('"Stop when grokked" pauses the run at the jump', { timeout: 90_000 }, asyn
   assert.equal(m.step, m.grokkedAt + 1, `stopped at ${m.step}, grokked at ${m.grokkedAt}`);
   console.log(`# stop when grokked: grokked at step ${m.grokkedAt}, paused at ${m.step}`);
   await finish(opened);
+
+  // The same run with a batch of steps that ends exactly there (a scheduled change at
+  // that step ends the worker's batch): it stops there too.
+  const again = await open(`?p=23&frac=0.9&stop=1&hyper=${m.step}:0.01:1#playground`);
+  await again.page.waitForFunction(() => document.querySelector('#stop-grokked').checked, null, { timeout: 20_000 });
+  const n = await waitForMetric(again.page, (x) => x.state === 'paused', 80_000);
+  assert.equal(n.grokkedAt, m.grokkedAt);
+  assert.equal(n.step, m.step, `stopped at ${n.step}, grokked at ${n.grokkedAt}`);
+  await finish(again);
 });
 
 test('the task section: a link opens on a pair; keys and clicks pick another', { timeout: 60_000 }, async () => {
