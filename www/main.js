@@ -27,7 +27,7 @@
 import init, { Figures, primes, ops, check_config } from './pkg/grokking.js';
 import { Board } from './figures.js';
 import { writeRunData } from './live-run.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 import { setupPhase } from './phase.js';
 import { setupArticle } from './article.js';
 import { setupTask } from './task.js';
@@ -752,7 +752,8 @@ for (const type of ['wheel', 'touchmove', 'keydown']) {
 }
 
 async function main() {
-  await init({ module_or_path: wasmUrl() });
+  // Which build runs here (the workers pick theirs the same way): for tests and bug reports.
+  document.documentElement.dataset.wasm = await loadWasm(init);
   figures = new Figures();
 
   const primeList = primes(RANGES.p[0], RANGES.p[1]);

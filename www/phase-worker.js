@@ -14,7 +14,7 @@
 //       {status: 'error', job, index, message}        bad config, or wasm failed to load
 
 import init, { CellRun } from './pkg/grokking.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice. */
@@ -26,7 +26,7 @@ let current = null; // {job, index, cellRun, t0, msPerStep, lastReport}
 /** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
 const queueSlice = scheduler(() => slice());
 
-const loaded = init({ module_or_path: wasmUrl() }).then(
+const loaded = loadWasm(init).then(
   () => {
     self.postMessage({ status: 'ready' });
     return true;

@@ -55,7 +55,7 @@
 // follower fails, training goes on here alone; nothing is lost.
 
 import init, { Link, Session } from './pkg/grokking.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice of training. */
@@ -77,7 +77,7 @@ const canSplit =
   typeof SharedArrayBuffer === 'function' &&
   (navigator.hardwareConcurrency ?? 1) >= 2;
 
-const loaded = init({ module_or_path: wasmUrl() }).then(
+const loaded = loadWasm(init).then(
   () => true,
   (err) => {
     post('error', { message: `could not load the WebAssembly module: ${err?.message ?? err}`, fatal: true });

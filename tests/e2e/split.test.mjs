@@ -37,9 +37,9 @@ test('a run split between two workers matches one worker bit for bit', { timeout
   const alone = await page.evaluate(async () => {
     // scripts/site puts the modules under v-HASH/www/: import from beside main.js.
     const main = document.querySelector('script[type="module"][src$="/main.js"]').src;
-    const { wasmUrl } = await import(new URL('wasm.js', main).href);
+    const { loadWasm } = await import(new URL('wasm.js', main).href);
     const wasm = await import(new URL('pkg/grokking.js', main).href);
-    await wasm.default({ module_or_path: wasmUrl() });
+    await loadWasm(wasm.default);
     const session = new wasm.Session({ p: 47, seed: 3 });
     session.set_track_progress(true); // as the page's worker does
     const taken = session.run(300);
