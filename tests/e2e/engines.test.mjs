@@ -110,6 +110,10 @@ for (const name of ENGINES) {
       console.log(`# ${name}: ${features.ua}; crossOriginIsolated ${features.isolated}, SharedArrayBuffer ${features.sab}, hardwareConcurrency ${features.cores}`);
       assert.equal(features.isolated, true, 'our server sends COOP/COEP');
       assert.equal(features.sab, expected.sharedArrayBuffer, 'SharedArrayBuffer');
+      // Where it trains on one worker, the page says why.
+      const note = await driver.findElement(By.css('#isolation-note'));
+      assert.equal(await note.isDisplayed(), expected.workers === 1, 'the one-worker note');
+      if (expected.workers === 1) assert.match(await note.getText(), /one worker.*SharedArrayBuffer/s);
 
       // Polls the run; notes the time of its first and last step, and the page's own
       // steps/s readout while it trains.
