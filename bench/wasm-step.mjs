@@ -45,9 +45,13 @@ async function load(dir, wasmFile) {
   const bytes = fs.readFileSync(path.resolve(dir, wasmFile));
   const mod = await import(`${pathToFileURL(glue).href}?copy=${copies++}`);
   mod.initSync({ module: bytes });
-  const session = new mod.Session(mod.default_config());
-  session.run(warmup);
-  return { name: `${dir}/${wasmFile}`, session, rates: [], cpuRates: [] };
+  // Builds before the run engine (issue 13) took a config and had run(n); later ones
+  // take a spec and have advance(n): an A/B against an older build needs both.
+  const spec = mod.Session.prototype.advance ? { config: mod.default_config() } : mod.default_config();
+  const session = new mod.Session(spec);
+  const advance = (n) => (session.advance ? session.advance(n).taken : session.run(n));
+  advance(warmup);
+  return { name: `${dir}/${wasmFile}`, advance, rates: [], cpuRates: [] };
 }
 
 const runs = [];
@@ -62,7 +66,7 @@ for (let w = 0; w < windows; w++) {
   for (const run of runs) {
     const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
-    const taken = run.session.run(steps);
+    const taken = run.advance(steps);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);
     run.rates.push(taken / seconds);

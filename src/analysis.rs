@@ -10,7 +10,7 @@
 //! vector over the tokens is normalised to unit length (1/√p for the constant).
 
 use crate::task::{Op, Pair};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::TAU;
 
@@ -50,7 +50,7 @@ pub fn fourier_pair(p: usize, k: usize) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Σ_a coef[a] · E_a: a d-vector.
-fn combine(embed: &Array2<f32>, coef: &[f64]) -> Vec<f64> {
+fn combine(embed: &ArrayView2<f32>, coef: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; embed.ncols()];
     for (row, &c) in embed.rows().into_iter().zip(coef) {
         for (o, &e) in out.iter_mut().zip(row.iter()) {
@@ -66,7 +66,8 @@ fn sq_norm(v: &[f64]) -> f64 {
 
 /// The Fourier spectrum of an embedding (rows are tokens 0..p), its key frequencies and
 /// their concentration.
-pub fn spectrum(embed: &Array2<f32>) -> Spectrum {
+pub fn spectrum<'a>(embed: impl Into<ArrayView2<'a, f32>>) -> Spectrum {
+    let embed = &embed.into();
     let p = embed.nrows();
     let energy: Vec<f64> = (0..=p / 2)
         .map(|k| {
@@ -138,7 +139,8 @@ pub fn gini(values: &[f64]) -> f64 {
 /// (⟨E_a, C_k⟩/‖C_k‖, ⟨E_a, S_k⟩/‖S_k‖) with C_k = Σ_a cos(2πka/p) E_a and
 /// S_k = Σ_a sin(2πka/p) E_a. After grokking the points form a ring, token a at angle
 /// ≈ 2πka/p (up to a rotation and reflection); before, a shapeless cloud.
-pub fn circle(embed: &Array2<f32>, k: usize) -> Vec<[f64; 2]> {
+pub fn circle<'a>(embed: impl Into<ArrayView2<'a, f32>>, k: usize) -> Vec<[f64; 2]> {
+    let embed = &embed.into();
     // C_k and S_k up to scale: the axes are normalised below, so the unit-length basis
     // vectors give the same directions.
     let (cos, sin) = fourier_pair(embed.nrows(), k);
@@ -510,79 +512,6 @@ impl Frames {
 /// [`spectrum`] under another name, for [`Frames::push`] (where `spectrum` is a variable).
 fn spectrum_of(embedding: &Array2<f32>) -> Spectrum {
     spectrum(embedding)
-}
-
-/// A share (0..1) as a whole percentage ("22%"), with one decimal below 1 % and between
-/// 99 and 100 % so that neither rounds to a misleading 0 or 100.
-pub fn percent(share: f64) -> String {
-    if !share.is_finite() {
-        return "–".into();
-    }
-    let x = 100.0 * share;
-    if (x > 0.0 && x < 1.0) || (x > 99.0 && x < 100.0) {
-        let s = format!("{:.1}%", (x * 10.0).floor() / 10.0);
-        if s == "0.0%" {
-            "less than 0.1%".into()
-        } else {
-            s
-        }
-    } else {
-        format!("{}%", x.round())
-    }
-}
-
-/// One sentence describing the embedding at one moment, for screen readers: the step, the
-/// three strongest frequencies with their shares of the non-constant energy, how many key
-/// frequencies hold how much, and the Gini coefficient. E.g. "Step 1200: the strongest
-/// frequencies are 14 (22% of the energy), 35 (18%) and 41 (12%); 9 key frequencies hold
-/// 93%; Gini coefficient 0.62."
-pub fn frame_summary(step: u64, spectrum: &Spectrum) -> String {
-    let total: f64 = spectrum
-        .energy
-        .iter()
-        .skip(1)
-        .filter(|e| e.is_finite())
-        .sum();
-    if total.is_nan() || total <= 0.0 {
-        return format!("Step {step}: the embedding has no non-constant energy yet.");
-    }
-    let top: Vec<(usize, f64)> = ranked_frequencies(&spectrum.energy)
-        .into_iter()
-        .take(3)
-        .map(|k| (k, spectrum.energy[k] / total))
-        .collect();
-    let parts: Vec<String> = top
-        .iter()
-        .enumerate()
-        .map(|(i, &(k, share))| {
-            if i == 0 {
-                format!("{k} ({} of the energy)", percent(share))
-            } else {
-                format!("{k} ({})", percent(share))
-            }
-        })
-        .collect();
-    let list = match parts.len() {
-        1 => format!("the strongest frequency is {}", parts[0]),
-        2 => format!(
-            "the strongest frequencies are {} and {}",
-            parts[0], parts[1]
-        ),
-        _ => format!(
-            "the strongest frequencies are {}, {} and {}",
-            parts[0], parts[1], parts[2]
-        ),
-    };
-    let n = spectrum.keys.len();
-    let keys = if n == 1 {
-        format!("1 key frequency holds {}", percent(spectrum.key_share))
-    } else {
-        format!("{n} key frequencies hold {}", percent(spectrum.key_share))
-    };
-    format!(
-        "Step {step}: {list}; {keys}; Gini coefficient {:.2}.",
-        spectrum.gini
-    )
 }
 
 #[cfg(test)]

@@ -160,6 +160,9 @@ pub struct Dataset {
     pub train: Vec<Pair>,
     /// Test pairs, in shuffled order.
     pub test: Vec<Pair>,
+    /// Pairs taken out of the training set mid-run (see [`Dataset::shrink_train`]):
+    /// neither trained on nor tested.
+    pub dropped: Vec<Pair>,
 }
 
 impl Dataset {
@@ -199,7 +202,16 @@ impl Dataset {
             op,
             train: pairs,
             test,
+            dropped: Vec::new(),
         }
+    }
+
+    /// Keeps only the first `kept` training pairs — a prefix of the seeded shuffle, so a
+    /// replay of the run cuts the same pairs, and a second cut keeps a subset of the
+    /// first — and sets the rest aside (see [`Dataset::dropped`]).
+    pub fn shrink_train(&mut self, kept: usize) {
+        let dropped = self.train.split_off(kept.min(self.train.len()));
+        self.dropped.extend(dropped);
     }
 
     /// A p × p mask (row a, column b): true where (a, b) is in the training set.

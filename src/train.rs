@@ -1,228 +1,38 @@
-//! Training: the run's configuration, the trainer that steps it, and its history.
+//! Training: the trainer that steps a run, with the levers that act on each step.
 //!
-//! A [`Config`] holds every setting of a run with the defaults of the reference
-//! experiment; [`Config::validate`] rejects a bad one with a typed [`ConfigError`] before
-//! any work starts. A [`Trainer`] owns the data split, the parameters, AdamW and the
-//! scratch buffers, and advances one full-batch step at a time. Its [`History`] records
-//! train and test metrics on a log-spaced schedule, so a run of millions of steps keeps a
-//! few thousand points. The same config and seed always give a bit-identical history.
+//! A [`Trainer`] owns the data split, the model and its flat parameters, the optimiser
+//! and the scratch buffers, and advances one step at a time: the gradient over the step's
+//! batch (the training set, or a minibatch) as the sum of [`SHARDS`] parts in a fixed
+//! order — so threads or browser workers can compute parts each and stay bit-identical —
+//! then Grokfast's filter if on, the optimiser's update, and the fixed-norm projection if
+//! on. Its [`History`] records metrics on a log-spaced schedule. The same config and seed
+//! always give a bit-identical history.
+//!
+//! What a run *does* over time — its schedule of mid-run changes, when it pauses, when it
+//! stops, what it hands the page — is the run engine's ([`crate::engine`]); the trainer only
+//! takes steps and applies changes when told.
 
-use crate::analysis::{self, Progress, Spectrum};
-use crate::model::{self, BatchStats, Params, Shape, Workspace};
-use crate::optim::{AdamW, AdamWConfig};
-use crate::task::{is_prime, Dataset, Op, Pair};
+use crate::analysis::{self, Spectrum};
+pub use crate::config::{validate_hyper, Config, ConfigError, GrokfastConfig};
+pub use crate::history::{Event, History, Metrics, Point, ProgressPoint, GROKKED, MEMORISED};
+use crate::model::{BatchStats, Model, Workspace};
+use crate::optim::{AdamW, AdamWConfig, Grokfast};
+use crate::params::{add_into, Params};
+use crate::rng::Rng;
+use crate::task::{Dataset, Pair};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Train accuracy at which the run counts as having memorised its training set.
-pub const MEMORISED: f64 = 0.99;
-/// Test accuracy at which the run counts as having generalised ("grokked").
-pub const GROKKED: f64 = 0.95;
+/// The random stream of the minibatches (XORed with the step, so each step has its own).
+const MINIBATCH_STREAM: u64 = 0x6d69_6e69_6261_7463 << 8;
 
-/// Every setting of a run. Missing fields take their defaults when deserialised.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Config {
-    /// Modulus p (default 97): tokens and classes are 0..p. Range 3..=257.
-    pub p: u32,
-    /// Operation (default `add`).
-    pub op: Op,
-    /// Fraction of all pairs used for training (default 0.3).
-    pub frac: f64,
-    /// Decoupled weight decay of AdamW (default 1.0). Range 0..=100.
-    pub wd: f64,
-    /// Learning rate (default 0.01). Range (0, 10].
-    pub lr: f64,
-    /// Embedding width d (default 32). Range 1..=512.
-    pub d: u32,
-    /// Hidden width H (default 128). Range 1..=2048.
-    pub hidden: u32,
-    /// Seed of the data split and the initialisation (default 0).
-    pub seed: u32,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            p: 97,
-            op: Op::Add,
-            frac: 0.3,
-            wd: 1.0,
-            lr: 0.01,
-            d: 32,
-            hidden: 128,
-            seed: 0,
-        }
+/// Merges the stats of disjoint parts, in order.
+pub fn merge_all(parts: &[BatchStats]) -> BatchStats {
+    let mut total = BatchStats::default();
+    for &part in parts {
+        total.merge(part);
     }
-}
-
-/// Why a [`Config`] was rejected.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ConfigError {
-    /// p outside 3..=257.
-    ModulusOutOfRange { p: u32 },
-    /// The operation needs a prime modulus.
-    CompositeModulus { p: u32, op: Op },
-    /// A numeric setting is NaN or infinite.
-    NotFinite { field: &'static str },
-    /// The training fraction is not strictly between 0 and 1.
-    FracOutOfRange { frac: f64 },
-    /// The fraction leaves no training pair.
-    EmptyTrainSet { frac: f64, pairs: usize },
-    /// The fraction leaves no test pair.
-    EmptyTestSet { frac: f64, pairs: usize },
-    /// The learning rate is not in (0, 10].
-    LearningRate { lr: f64 },
-    /// The weight decay is not in [0, 100].
-    WeightDecay { wd: f64 },
-    /// A width is zero or too large.
-    Width {
-        field: &'static str,
-        value: u32,
-        max: u32,
-    },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::ModulusOutOfRange { p } => {
-                write!(f, "modulus p = {p} is out of range: use 3 to 257")
-            }
-            ConfigError::CompositeModulus { p, op } => write!(
-                f,
-                "{} needs a prime modulus, and p = {p} is not prime ({p} = {})",
-                op.formula(),
-                factor(*p)
-            ),
-            ConfigError::NotFinite { field } => write!(f, "{field} must be a finite number"),
-            ConfigError::FracOutOfRange { frac } => {
-                write!(
-                    f,
-                    "training fraction {frac} is out of range: use a value between 0 and 1"
-                )
-            }
-            ConfigError::EmptyTrainSet { frac, pairs } => {
-                write!(
-                    f,
-                    "training fraction {frac} of {pairs} pairs leaves the training set empty"
-                )
-            }
-            ConfigError::EmptyTestSet { frac, pairs } => {
-                write!(
-                    f,
-                    "training fraction {frac} of {pairs} pairs leaves the test set empty"
-                )
-            }
-            ConfigError::LearningRate { lr } => write!(
-                f,
-                "learning rate {lr} is out of range: use a value in (0, 10]"
-            ),
-            ConfigError::WeightDecay { wd } => {
-                write!(f, "weight decay {wd} is out of range: use 0 to 100")
-            }
-            ConfigError::Width { field, value, max } => {
-                write!(f, "{field} = {value} is out of range: use 1 to {max}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// "91 = 7 × 13"-style factorisation for error messages.
-fn factor(mut n: u32) -> String {
-    let mut parts = Vec::new();
-    let mut q = 2;
-    while q * q <= n {
-        while n.is_multiple_of(q) {
-            parts.push(q.to_string());
-            n /= q;
-        }
-        q += 1;
-    }
-    if n > 1 {
-        parts.push(n.to_string());
-    }
-    parts.join(" × ")
-}
-
-impl Config {
-    /// Largest embedding width accepted.
-    pub const MAX_D: u32 = 512;
-    /// Largest hidden width accepted.
-    pub const MAX_HIDDEN: u32 = 2048;
-
-    /// Checks every setting; the first problem found is returned.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        for (field, value) in [("frac", self.frac), ("wd", self.wd), ("lr", self.lr)] {
-            if !value.is_finite() {
-                return Err(ConfigError::NotFinite { field });
-            }
-        }
-        if !(3..=257).contains(&self.p) {
-            return Err(ConfigError::ModulusOutOfRange { p: self.p });
-        }
-        if self.op.needs_prime() && !is_prime(self.p) {
-            return Err(ConfigError::CompositeModulus {
-                p: self.p,
-                op: self.op,
-            });
-        }
-        if !(self.frac > 0.0 && self.frac < 1.0) {
-            return Err(ConfigError::FracOutOfRange { frac: self.frac });
-        }
-        let pairs = Dataset::all_pairs(self.p, self.op).len();
-        let n_train = Dataset::train_size(pairs, self.frac);
-        if n_train == 0 {
-            return Err(ConfigError::EmptyTrainSet {
-                frac: self.frac,
-                pairs,
-            });
-        }
-        if n_train == pairs {
-            return Err(ConfigError::EmptyTestSet {
-                frac: self.frac,
-                pairs,
-            });
-        }
-        validate_hyper(self.lr, self.wd)?;
-        for (field, value, max) in [
-            ("d", self.d, Self::MAX_D),
-            ("hidden", self.hidden, Self::MAX_HIDDEN),
-        ] {
-            if value == 0 || value > max {
-                return Err(ConfigError::Width { field, value, max });
-            }
-        }
-        Ok(())
-    }
-
-    /// The parameter shapes this config trains.
-    pub fn shape(&self) -> Shape {
-        Shape {
-            p: self.p as usize,
-            d: self.d as usize,
-            hidden: self.hidden as usize,
-        }
-    }
-}
-
-/// The checks on the two settings that may change during a run.
-fn validate_hyper(lr: f64, wd: f64) -> Result<(), ConfigError> {
-    if !lr.is_finite() {
-        return Err(ConfigError::NotFinite { field: "lr" });
-    }
-    if !wd.is_finite() {
-        return Err(ConfigError::NotFinite { field: "wd" });
-    }
-    if !(lr > 0.0 && lr <= 10.0) {
-        return Err(ConfigError::LearningRate { lr });
-    }
-    if !(0.0..=100.0).contains(&wd) {
-        return Err(ConfigError::WeightDecay { wd });
-    }
-    Ok(())
+    total
 }
 
 /// Why a training step could not be taken.
@@ -245,146 +55,37 @@ impl fmt::Display for TrainError {
 
 impl std::error::Error for TrainError {}
 
-/// Metrics of the model at one step (after `step` updates).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Point {
-    /// Updates taken before these metrics were measured.
-    pub step: u64,
-    /// Mean cross-entropy on the training pairs.
-    pub train_loss: f64,
-    /// Fraction of training pairs predicted correctly.
-    pub train_acc: f64,
-    /// Mean cross-entropy on the test pairs.
-    pub test_loss: f64,
-    /// Fraction of test pairs predicted correctly.
-    pub test_acc: f64,
-    /// Euclidean norm of all parameters.
-    pub weight_norm: f64,
+/// Why the training set could not be cut (see [`Trainer::shrink_train`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ShrinkError {
+    /// The fraction to keep is not in (0, 1].
+    Fraction { keep: f64 },
+    /// The cut would leave no training pair.
+    Empty { keep: f64, pairs: usize },
+    /// The cut would leave fewer pairs than a minibatch.
+    Batch { batch: u32, kept: usize },
 }
 
-/// A change of learning rate or weight decay during a run (drawn on the curves).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// The first step taken with the new values.
-    pub step: u64,
-    /// New learning rate.
-    pub lr: f64,
-    /// New weight decay.
-    pub wd: f64,
-}
-
-/// The hidden-progress measures at one step (recorded when progress tracking is on).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProgressPoint {
-    /// Updates taken before the measurement.
-    pub step: u64,
-    /// Gini coefficient of the embedding's per-frequency norms.
-    pub gini: f64,
-    /// The key frequencies at this step, strongest first.
-    pub keys: Vec<usize>,
-    /// Share of the embedding's non-constant energy the keys hold.
-    pub key_share: f64,
-    /// Restricted and excluded losses and ablation accuracies; `None` for operations
-    /// without a Fourier answer variable (see [`analysis::answer_variable`]).
-    pub measures: Option<Progress>,
-}
-
-/// Recorded metrics of a run: every step up to 100, then 90 to 180 points per decade
-/// (see [`History::records`]); memory grows with the logarithm of the run's length.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct History {
-    /// The recorded points, by increasing step.
-    pub points: Vec<Point>,
-    /// Mid-run changes of learning rate or weight decay, by increasing step.
-    pub events: Vec<Event>,
-    /// Hidden-progress measures, when tracked (see [`Trainer::set_track_progress`]).
-    pub progress: Vec<ProgressPoint>,
-}
-
-impl History {
-    /// At most this many events are kept (a slider dragged for an hour must not grow
-    /// memory); later changes replace the last one.
-    pub const MAX_EVENTS: usize = 256;
-
-    /// Whether metrics are recorded at `step`: every step below 100, every 10th to 1000
-    /// (the test set is evaluated at each recorded step, so this is the costly stretch),
-    /// then 180 points a decade: every 50 to 10⁴, every 500 to 10⁵, and so on.
-    pub fn records(step: u64) -> bool {
-        match step {
-            0..100 => true,
-            100..1000 => step.is_multiple_of(10),
-            _ => step.is_multiple_of(10u64.pow(step.ilog10()) / 20),
-        }
-    }
-
-    /// Whether progress measures are taken at `step` (when tracked): about 30 a decade —
-    /// every 10th step below 100, every 50th below 1000, then 10^⌊log₁₀ step⌋ / 5 —
-    /// since each needs the logits of all p² pairs.
-    pub fn records_progress(step: u64) -> bool {
-        match step {
-            0..100 => step.is_multiple_of(10),
-            100..1000 => step.is_multiple_of(50),
-            _ => step.is_multiple_of(10u64.pow(step.ilog10()) / 5),
-        }
-    }
-
-    /// The first recorded step at which `metric` reaches `threshold`.
-    pub fn first_reaching(&self, threshold: f64, metric: impl Fn(&Point) -> f64) -> Option<u64> {
-        self.points
-            .iter()
-            .find(|pt| metric(pt) >= threshold)
-            .map(|pt| pt.step)
-    }
-
-    /// The points as CSV with a header row
-    /// (`step,train_loss,train_acc,test_loss,test_acc,weight_norm`). When progress was
-    /// tracked, five more columns (`gini,keys,key_share,restricted_loss,excluded_loss`)
-    /// are filled at the steps where it was measured and left empty elsewhere.
-    pub fn to_csv(&self) -> String {
-        let with_progress = !self.progress.is_empty();
-        let mut out = String::from("step,train_loss,train_acc,test_loss,test_acc,weight_norm");
-        if with_progress {
-            out.push_str(",gini,keys,key_share,restricted_loss,excluded_loss");
-        }
-        out.push('\n');
-        let mut progress = self.progress.iter().peekable();
-        for pt in &self.points {
-            out.push_str(&format!(
-                "{},{:e},{},{:e},{},{}",
-                pt.step, pt.train_loss, pt.train_acc, pt.test_loss, pt.test_acc, pt.weight_norm
-            ));
-            if with_progress {
-                match progress.next_if(|pr| pr.step == pt.step) {
-                    Some(pr) => {
-                        let keys: Vec<String> = pr.keys.iter().map(|k| k.to_string()).collect();
-                        out.push_str(&format!(",{},{},{}", pr.gini, keys.join(" "), pr.key_share));
-                        match &pr.measures {
-                            Some(m) => {
-                                out.push_str(&format!(",{},{}", m.restricted_loss, m.excluded_loss))
-                            }
-                            None => out.push_str(",,"),
-                        }
-                    }
-                    None => out.push_str(",,,,,"),
-                }
-            }
-            out.push('\n');
-        }
-        out
-    }
-
-    fn push_event(&mut self, event: Event) {
-        let full = self.events.len() >= Self::MAX_EVENTS;
-        match self.events.last_mut() {
-            Some(last) if last.step == event.step || full => *last = event,
-            _ => self.events.push(event),
+impl fmt::Display for ShrinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShrinkError::Fraction { keep } => write!(
+                f,
+                "the fraction of training pairs to keep ({keep}) must be more than 0 and at most 1"
+            ),
+            ShrinkError::Empty { keep, pairs } => write!(
+                f,
+                "keeping {keep} of the {pairs} training pairs would leave none: keep a larger fraction"
+            ),
+            ShrinkError::Batch { batch, kept } => write!(
+                f,
+                "the cut would leave {kept} training pairs, fewer than a minibatch of {batch}"
+            ),
         }
     }
 }
 
-/// Train and test metrics at the current parameters: the same fields as a history
-/// [`Point`], measured now rather than recorded.
-pub type Metrics = Point;
+impl std::error::Error for ShrinkError {}
 
 /// One of the network's answers to "what is a ∘ b?".
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -417,80 +118,118 @@ pub struct Prediction {
 /// How many answers [`Trainer::predict`] lists.
 pub const TOP_GUESSES: usize = 5;
 
-/// Number of parts the training batch is split into for the gradient. Always two, on
-/// every platform and whatever the number of threads: the gradient is the sum of the two
-/// parts' gradients in a fixed order, so one thread computing both parts and two threads
-/// (or two browser workers) computing one each give bit-identical runs.
-pub const SHARDS: usize = 2;
+/// Number of parts the training batch is split into for the gradient. Fixed, on every
+/// platform and whatever the number of threads or workers: each part's partial gradient
+/// is computed alone and the parts are added as a balanced binary tree in a fixed order,
+/// ((0+1)+(2+3))+((4+5)+(6+7)), so one thread computing every part and 2, 4 or 8 threads
+/// (or browser workers) computing a subtree each give bit-identical runs.
+pub const SHARDS: usize = 8;
 
-/// One part of the training batch with its own gradient and scratch buffers.
+/// Number of parts the test set is measured in (merged in a fixed order), so that workers
+/// can measure some each and still report the numbers one worker would.
+pub const TEST_PARTS: usize = 8;
+
+/// Where part `i` of `n` items split into `parts` starts (the parts differ in size by at
+/// most one, larger ones first).
+pub fn part_start(i: usize, n: usize, parts: usize) -> usize {
+    (i * n).div_ceil(parts)
+}
+
+/// The range of part `i` of `n` items split into `parts`.
+pub fn part_range(i: usize, n: usize, parts: usize) -> std::ops::Range<usize> {
+    part_start(i, n, parts)..part_start(i + 1, n, parts)
+}
+
+/// Adds `count` (a power of two) vectors of `len` values, produced in order by `leaf`, as
+/// a balanced binary tree: leaves 2k and 2k+1 first, then their sums pairwise, and so on.
+/// Vectors come from and return to `pool`, so a step allocates nothing once warm. The
+/// result is the same bits whether the leaves are single parts or subtrees' sums (the
+/// grouping is the same), which is what lets workers share a step.
+pub fn tree_sum(
+    count: usize,
+    len: usize,
+    pool: &mut Vec<Vec<f32>>,
+    mut leaf: impl FnMut(usize, &mut [f32]),
+) -> Vec<f32> {
+    assert!(count.is_power_of_two(), "a tree of {count} leaves");
+    let mut stack: Vec<(u32, Vec<f32>)> = Vec::with_capacity(count.ilog2() as usize + 1);
+    for i in 0..count {
+        let mut current = pool.pop().unwrap_or_default();
+        current.resize(len, 0.0);
+        leaf(i, &mut current);
+        let mut level = 0;
+        while stack.last().is_some_and(|&(l, _)| l == level) {
+            let (_, mut left) = stack.pop().expect("checked");
+            add_into(&mut left, &current);
+            pool.push(current);
+            current = left;
+            level += 1;
+        }
+        stack.push((level, current));
+    }
+    stack.pop().expect("one sum").1
+}
+
+/// A thread's scratch: the model's workspace and the pool of partial-gradient buffers.
 #[derive(Clone, Debug)]
-struct Shard {
-    /// The part's range in the training pairs.
-    range: std::ops::Range<usize>,
-    grads: Params,
-    /// Stats of the last gradient computed (or received from a partner).
-    stats: BatchStats,
+struct Part {
     ws: Workspace,
+    pool: Vec<Vec<f32>>,
 }
 
-impl Shard {
-    /// Gradient and stats of this part (of a batch of `total` pairs); an empty part has a
-    /// zero gradient.
-    fn compute(&mut self, params: &Params, train: &[Pair], total: usize) -> BatchStats {
-        let pairs = &train[self.range.clone()];
-        self.stats = if pairs.is_empty() {
-            self.grads
-                .blocks_mut()
-                .into_iter()
-                .for_each(|b| b.values.fill(0.0));
-            BatchStats::default()
-        } else {
-            model::loss_and_grad(params, pairs, total, &mut self.grads, &mut self.ws)
-        };
-        self.stats
+impl Part {
+    /// The tree sum of the partial gradients of `shards` (a power-of-two range) of the
+    /// batch `pairs`, at `params` (after [`Model::prepare`] on this part's workspace),
+    /// with each shard's stats in `stats`.
+    fn subtree(
+        &mut self,
+        model: &Model,
+        params: &Params,
+        pairs: &[Pair],
+        shards: std::ops::Range<usize>,
+        stats: &mut [BatchStats],
+    ) -> Vec<f32> {
+        let total = pairs.len();
+        let first = shards.start;
+        let ws = &mut self.ws;
+        tree_sum(
+            shards.len(),
+            model.partial_len(),
+            &mut self.pool,
+            |i, out| {
+                let part = &pairs[part_range(first + i, total, SHARDS)];
+                stats[i] = if part.is_empty() {
+                    out.fill(0.0);
+                    BatchStats::default()
+                } else {
+                    model.partial(params, part, total, out, ws)
+                };
+            },
+        )
     }
 }
 
-/// Copies `params` flat into `out`, blocks in [`Params::blocks_mut`] order.
-fn write_flat(params: &mut Params, out: &mut [f32]) {
-    assert_eq!(
-        out.len(),
-        params.len(),
-        "flat gradient has the wrong length"
-    );
-    let mut at = 0;
-    for block in params.blocks_mut() {
-        out[at..at + block.values.len()].copy_from_slice(block.values);
-        at += block.values.len();
-    }
-}
-
-/// The inverse of [`write_flat`].
-fn read_flat(params: &mut Params, src: &[f32]) {
-    assert_eq!(
-        src.len(),
-        params.len(),
-        "flat gradient has the wrong length"
-    );
-    let mut at = 0;
-    for block in params.blocks_mut() {
-        let n = block.values.len();
-        block.values.copy_from_slice(&src[at..at + n]);
-        at += n;
-    }
-}
-
-/// A training run in progress.
+/// A training run in progress: the data, the model, its parameters and optimiser, the
+/// levers in force, and what was recorded.
 #[derive(Clone, Debug)]
 pub struct Trainer {
     config: Config,
     data: Dataset,
+    model: Model,
     params: Params,
     opt: AdamW,
-    /// The two parts of the training batch (see [`SHARDS`]).
-    shards: Vec<Shard>,
-    /// Whether to compute the two parts on two threads (native only).
+    /// Grokfast's filter, when on.
+    grokfast: Option<Grokfast>,
+    /// Scratch for computing parts of the batch: one per thread (two when parallel).
+    parts: Vec<Part>,
+    /// The sum of the step's partial gradients, and the parameters' gradient from it.
+    partial: Vec<f32>,
+    grads: Params,
+    /// Each shard's stats at the current step.
+    shard_stats: Vec<BatchStats>,
+    /// The pairs of this step's minibatch (empty for full-batch training).
+    batch: Vec<Pair>,
+    /// Whether to compute the parts on threads of their own (native only).
     parallel: bool,
     /// Scratch buffers for evaluation (test set, train set in chunks, all pairs).
     ws: Workspace,
@@ -517,32 +256,36 @@ impl Trainer {
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
         let data = Dataset::new(config.p, config.op, config.frac, config.seed);
-        let shape = config.shape();
-        let n = data.train.len();
-        let mid = n.div_ceil(SHARDS);
-        let shards = [0..mid, mid..n]
-            .into_iter()
-            .map(|range| Shard {
-                ws: Workspace::new(shape, range.len()),
-                grads: Params::zeros(shape),
-                stats: BatchStats::default(),
-                range,
-            })
-            .collect();
-        let rows = mid.max(data.test.len());
+        let model = config.model();
+        let layout = model.layout().clone();
+        let n = if config.batch > 0 {
+            config.batch as usize
+        } else {
+            data.train.len()
+        };
+        let largest = part_range(0, n, SHARDS).len();
+        let part = Part {
+            ws: model.workspace(largest),
+            pool: Vec::new(),
+        };
+        // Evaluation goes through the train set in chunks of this many pairs (and the
+        // train loss is merged chunk by chunk), so the size is part of the arithmetic.
+        let rows = part_range(0, data.train.len(), SHARDS)
+            .len()
+            .max(data.test.len());
         let all_pairs = Dataset::all_pairs(config.p, config.op);
-        let mask = data.train_mask();
-        let p = config.p as usize;
-        let is_train = all_pairs
-            .iter()
-            .map(|pr| mask[pr.a as usize * p + pr.b as usize])
-            .collect();
-        Ok(Trainer {
-            params: Params::init(shape, config.seed),
-            opt: AdamW::new(shape, AdamWConfig::default()),
-            shards,
+        let mut trainer = Trainer {
+            params: model.init(config.seed, config.init_scale),
+            opt: AdamW::new(&layout, AdamWConfig::default()).with_decay(config.optimizer),
+            grokfast: config.grokfast.map(|g| Grokfast::new(g.alpha, g.lambda)),
+            parts: vec![part],
+            partial: Vec::new(),
+            grads: Params::zeros(&layout),
+            shard_stats: vec![BatchStats::default(); SHARDS],
+            batch: Vec::new(),
             parallel: false,
-            ws: Workspace::new(shape, rows),
+            ws: model.workspace(rows),
+            model,
             config,
             data,
             step: 0,
@@ -555,8 +298,23 @@ impl Trainer {
             track_progress: false,
             early_progress: None,
             all_pairs,
-            is_train,
-        })
+            is_train: Vec::new(),
+        };
+        trainer.is_train = trainer.train_flags();
+        if let Some(norm) = trainer.config.fix_norm {
+            trainer.project_norm(norm);
+        }
+        Ok(trainer)
+    }
+
+    /// Which of `all_pairs` are training pairs now.
+    fn train_flags(&self) -> Vec<bool> {
+        let mask = self.data.train_mask();
+        let p = self.config.p as usize;
+        self.all_pairs
+            .iter()
+            .map(|pr| mask[pr.a as usize * p + pr.b as usize])
+            .collect()
     }
 
     /// The run's settings (learning rate and weight decay as currently in force).
@@ -564,14 +322,24 @@ impl Trainer {
         &self.config
     }
 
-    /// The data split.
+    /// The data split (the training set as cut by [`Trainer::shrink_train`], if it was).
     pub fn data(&self) -> &Dataset {
         &self.data
+    }
+
+    /// The network.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     /// The current parameters.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// The token embedding of the numbers 0..p (p × d), which the analysis reads.
+    pub fn embedding(&self) -> ndarray::ArrayView2<'_, f32> {
+        self.model.embedding(&self.params)
     }
 
     /// Updates taken so far.
@@ -612,35 +380,86 @@ impl Trainer {
         self.track_progress = on;
     }
 
-    /// Compute the two halves of each step's gradient on two threads (native builds; on
-    /// wasm32 there are no threads and this is ignored — the page uses two workers
+    /// Whether progress measures are recorded.
+    pub fn tracks_progress(&self) -> bool {
+        self.track_progress
+    }
+
+    /// Compute the parts of each step's gradient on threads of their own (native builds;
+    /// on wasm32 there are no threads and this is ignored — the page uses workers
     /// instead). The result is bit-identical either way.
     pub fn set_parallel(&mut self, on: bool) {
         self.parallel = on && cfg!(not(target_arch = "wasm32"));
+        if self.parallel && self.parts.len() < 2 {
+            self.parts.push(self.parts[0].clone());
+        }
     }
 
-    /// The gradient of the mean training loss, as the sum of the shards' gradients (left
-    /// in the first shard), and the training-set stats.
+    /// The pairs of the current step's batch: the training set, or the minibatch drawn
+    /// for this step (with replacement, from the step's own stream of the run's seed, so
+    /// any worker draws the same one without being told).
+    fn prepare_batch(&mut self) {
+        let b = self.config.batch as usize;
+        if b == 0 {
+            return;
+        }
+        let train = &self.data.train;
+        let mut rng = Rng::new(self.config.seed as u64, MINIBATCH_STREAM ^ self.step);
+        self.batch.clear();
+        self.batch
+            .extend((0..b).map(|_| train[rng.below(train.len() as u64) as usize]));
+    }
+
+    /// The gradient of the mean loss over the step's batch: the shards' partial
+    /// gradients summed as a tree (half on each of two threads when parallel), then
+    /// finished into `self.grads`; returns the batch's stats.
     fn gradient(&mut self) -> BatchStats {
-        let (params, train) = (&self.params, &self.data.train[..]);
-        let total = train.len();
-        let (first, rest) = self.shards.split_at_mut(1);
-        let (a, b) = (&mut first[0], &mut rest[0]);
-        let (mut stats, other) = if self.parallel {
+        self.prepare_batch();
+        let (model, params) = (&self.model, &self.params);
+        let pairs = if self.config.batch > 0 {
+            &self.batch[..]
+        } else {
+            &self.data.train[..]
+        };
+        let stats = &mut self.shard_stats;
+        let subtrees: Vec<Vec<f32>> = if self.parallel {
+            let (left, right) = stats.split_at_mut(SHARDS / 2);
+            let (a, b) = self.parts.split_at_mut(1);
+            let (a, b) = (&mut a[0], &mut b[0]);
             std::thread::scope(|scope| {
-                let second = scope.spawn(|| b.compute(params, train, total));
-                let stats = a.compute(params, train, total);
-                (stats, second.join().expect("gradient thread panicked"))
+                let second = scope.spawn(move || {
+                    model.prepare(params, &mut b.ws);
+                    b.subtree(model, params, pairs, SHARDS / 2..SHARDS, right)
+                });
+                model.prepare(params, &mut a.ws);
+                let first = a.subtree(model, params, pairs, 0..SHARDS / 2, left);
+                vec![first, second.join().expect("gradient thread panicked")]
             })
         } else {
-            (
-                a.compute(params, train, total),
-                b.compute(params, train, total),
-            )
+            let part = &mut self.parts[0];
+            model.prepare(params, &mut part.ws);
+            vec![part.subtree(model, params, pairs, 0..SHARDS, stats)]
         };
-        a.grads.add_assign(&b.grads);
-        stats.merge(other);
+        self.finish_gradient(&subtrees);
+        let stats = merge_all(&self.shard_stats);
+        for buf in subtrees {
+            self.parts[0].pool.push(buf);
+        }
         stats
+    }
+
+    /// Sums the subtrees' partial gradients (in order, as the top of the tree) and turns
+    /// the sum into the parameters' gradient.
+    fn finish_gradient(&mut self, subtrees: &[impl AsRef<[f32]>]) {
+        let len = self.model.partial_len();
+        let part = &mut self.parts[0];
+        let total = tree_sum(subtrees.len(), len, &mut part.pool, |i, out| {
+            out.copy_from_slice(subtrees[i].as_ref())
+        });
+        let old = std::mem::replace(&mut self.partial, total);
+        part.pool.push(old);
+        self.model
+            .finish(&self.params, &self.partial, &mut self.grads, &mut part.ws);
     }
 
     /// Changes learning rate and weight decay from the next step on (recorded as an event).
@@ -653,17 +472,57 @@ impl Trainer {
                 step: self.step,
                 lr,
                 wd,
+                shrink: None,
             });
         }
         Ok(())
+    }
+
+    /// Ungrokking (Varma et al. 2023): from the next step on, trains on only `keep` (a
+    /// fraction, 0 < keep ≤ 1) of the current training pairs — a fixed subset, the first
+    /// pairs of the seed's shuffle, so a replay cuts the same pairs. The pairs dropped are
+    /// no longer training pairs and are not counted as test pairs either. Recorded as an
+    /// event. Errors if the cut would leave no training pair, or a minibatch larger than
+    /// the set.
+    pub fn shrink_train(&mut self, keep: f64) -> Result<(), ShrinkError> {
+        let n = self.data.train.len();
+        if !(keep.is_finite() && keep > 0.0 && keep <= 1.0) {
+            return Err(ShrinkError::Fraction { keep });
+        }
+        let kept = ((n as f64 * keep).round() as usize).min(n);
+        if kept == 0 {
+            return Err(ShrinkError::Empty { keep, pairs: n });
+        }
+        if (self.config.batch as usize) > kept {
+            return Err(ShrinkError::Batch {
+                batch: self.config.batch,
+                kept,
+            });
+        }
+        self.keep_train_pairs(kept);
+        self.history.push_event(Event {
+            step: self.step,
+            lr: self.config.lr,
+            wd: self.config.wd,
+            shrink: Some(keep),
+        });
+        Ok(())
+    }
+
+    /// Keeps the first `kept` training pairs (see [`Trainer::shrink_train`]; no event is
+    /// recorded: a follower worker copies its leader's cut this way).
+    pub fn keep_train_pairs(&mut self, kept: usize) {
+        self.data.shrink_train(kept);
+        self.is_train = self.train_flags();
     }
 
     fn records(&self, step: u64) -> bool {
         History::records(step) || self.eval_every.is_some_and(|n| step.is_multiple_of(n))
     }
 
-    /// One full-batch AdamW step. Measures the training set on the way (and, at recorded
-    /// steps, the test set) before updating; stops for good if the loss is not finite.
+    /// One AdamW step on the step's batch. Measures the training batch on the way (and,
+    /// at recorded steps, the test set) before updating; stops for good if the loss is not
+    /// finite.
     pub fn step(&mut self) -> Result<(), TrainError> {
         if let Some(step) = self.diverged_at {
             return Err(TrainError::Diverged { step });
@@ -685,9 +544,9 @@ impl Trainer {
 
     /// Takes the hidden-progress measures of the current step ahead of its update, if
     /// due (see [`Trainer::progress_due`]). The update records them, unless the step
-    /// diverges — then, as with [`Trainer::step`], no point is recorded. A leader of two
-    /// workers calls this while its partner measures the test set, so the two costly
-    /// passes of such a step run side by side.
+    /// diverges — then, as with [`Trainer::step`], no point is recorded. A leader of
+    /// several workers calls this while its partners measure the test set, so the two
+    /// costly passes of such a step run side by side.
     pub fn prepare_progress(&mut self) {
         if self.progress_due() {
             self.early_progress = Some(self.progress());
@@ -706,76 +565,101 @@ impl Trainer {
         }
     }
 
-    /// Stats of half `half` (0 or 1) of the test set at the current parameters. The
-    /// test set is always measured as these two halves merged in order, so two workers
-    /// can measure one half each and get the same numbers as one worker.
-    pub fn evaluate_test_half(&mut self, half: usize) -> BatchStats {
-        let n = self.data.test.len();
-        let mid = n.div_ceil(2);
-        let range = if half == 0 { 0..mid } else { mid..n };
-        model::evaluate(&self.params, &self.data.test[range], &mut self.ws)
+    /// Stats of part `part` (of [`TEST_PARTS`]) of the test set at the current
+    /// parameters. The test set is always measured as these parts merged in order, so
+    /// workers can measure some each and get the same numbers as one worker.
+    pub fn evaluate_test_part(&mut self, part: usize) -> BatchStats {
+        let range = part_range(part, self.data.test.len(), TEST_PARTS);
+        self.model
+            .evaluate(&self.params, &self.data.test[range], &mut self.ws)
     }
 
-    /// Stats of the whole test set (its two halves merged, see
-    /// [`Trainer::evaluate_test_half`]).
+    /// Stats of the whole test set (its parts merged in order, see
+    /// [`Trainer::evaluate_test_part`]).
     pub fn evaluate_test(&mut self) -> BatchStats {
-        let mut test = self.evaluate_test_half(0);
-        test.merge(self.evaluate_test_half(1));
-        test
+        let parts: Vec<BatchStats> = (0..TEST_PARTS)
+            .map(|i| self.evaluate_test_part(i))
+            .collect();
+        merge_all(&parts)
     }
 
-    /// Number of values in a flat gradient (all parameter blocks, see
-    /// [`Trainer::shard_gradient`]).
+    /// Number of values in a partial gradient, what workers exchange (see
+    /// [`Trainer::subtree`]).
+    pub fn partial_len(&self) -> usize {
+        self.model.partial_len()
+    }
+
+    /// Number of parameters.
     pub fn param_count(&self) -> usize {
         self.params.len()
     }
 
-    /// The first half of a step split between two workers: computes the gradient of
-    /// shard `shard` (0 or 1) only, at the current parameters, writes it flat (blocks in
-    /// [`Params::blocks_mut`] order) into `out` (length [`Trainer::param_count`]) and
-    /// returns the shard's stats. The partner computes the other shard; both then call
-    /// [`Trainer::step_with_shards`] with each other's output. Panics on a bad shard
-    /// index or length (a programming error, not an input error).
-    pub fn shard_gradient(&mut self, shard: usize, out: &mut [f32]) -> BatchStats {
-        let (params, train) = (&self.params, &self.data.train[..]);
-        let s = &mut self.shards[shard];
-        let stats = s.compute(params, train, train.len());
-        write_flat(&mut s.grads, out);
+    /// Starts a step split between workers: draws the step's minibatch (every worker
+    /// draws the same one) and prepares the workspace at the current parameters. Call
+    /// before [`Trainer::subtree`].
+    pub fn begin_split_step(&mut self) {
+        self.prepare_batch();
+        let part = &mut self.parts[0];
+        self.model.prepare(&self.params, &mut part.ws);
+    }
+
+    /// A worker's share of a split step: the tree sum of the partial gradients of
+    /// `shards` (a power-of-two-sized, aligned range of the [`SHARDS`] parts), written
+    /// into `out` ([`Trainer::partial_len`] values); returns those shards' stats. The
+    /// workers then exchange their subtrees and each calls
+    /// [`Trainer::step_with_subtrees`].
+    pub fn subtree(&mut self, shards: std::ops::Range<usize>, out: &mut [f32]) -> Vec<BatchStats> {
+        assert!(
+            shards.len().is_power_of_two()
+                && shards.start.is_multiple_of(shards.len())
+                && shards.end <= SHARDS,
+            "shards {shards:?} are not a subtree of {SHARDS}"
+        );
+        let (model, params) = (&self.model, &self.params);
+        let pairs = if self.config.batch > 0 {
+            &self.batch[..]
+        } else {
+            &self.data.train[..]
+        };
+        let mut stats = vec![BatchStats::default(); shards.len()];
+        let part = &mut self.parts[0];
+        let sum = part.subtree(model, params, pairs, shards, &mut stats);
+        out.copy_from_slice(&sum);
+        part.pool.push(sum);
         stats
     }
 
-    /// The second half of a split step: takes the other shard's gradient and stats (from
-    /// the partner's [`Trainer::shard_gradient`]), sums the two shards in the same fixed
-    /// order as [`Trainer::step`] and updates. Two trainers of the same config that
-    /// exchange their halves this way stay bit-identical to one trainer calling
+    /// The end of a split step: takes every worker's subtree sum (in worker order, each
+    /// covering an equal, aligned range of the shards) and every shard's stats (in shard
+    /// order), completes the tree and updates. Workers of the same config that exchange
+    /// their subtrees this way stay bit-identical to one trainer calling
     /// [`Trainer::step`]. With `lead` false the test set and progress measures are not
-    /// evaluated (the partner that nobody reads skips that work); its parameters are the
-    /// same either way. `test`: the test-set stats at this step if the two workers
-    /// already computed them half each (see [`Trainer::evaluate_test_half`]); when this
-    /// step is recorded and `test` is `None`, the leader evaluates the test set itself.
-    pub fn step_with_shards(
+    /// evaluated (a worker that nobody reads skips that work); its parameters are the
+    /// same either way. `test`: the test-set stats at this step if the workers already
+    /// computed them (see [`Trainer::evaluate_test_part`]); when this step is recorded
+    /// and `test` is `None`, the leader evaluates the test set itself.
+    pub fn step_with_subtrees(
         &mut self,
-        mine: usize,
-        other: &[f32],
-        other_stats: BatchStats,
+        subtrees: &[&[f32]],
+        stats: &[BatchStats],
         test: Option<BatchStats>,
         lead: bool,
     ) -> Result<(), TrainError> {
         if let Some(step) = self.diverged_at {
             return Err(TrainError::Diverged { step });
         }
-        let theirs = &mut self.shards[1 - mine];
-        read_flat(&mut theirs.grads, other);
-        theirs.stats = other_stats;
-        let (first, rest) = self.shards.split_at_mut(1);
-        first[0].grads.add_assign(&rest[0].grads);
-        let mut stats = first[0].stats;
-        stats.merge(rest[0].stats);
-        self.finish_step(stats, lead, test)
+        assert!(
+            subtrees.len().is_power_of_two() && subtrees.len() <= SHARDS,
+            "{} subtrees of {SHARDS} shards",
+            subtrees.len()
+        );
+        assert_eq!(stats.len(), SHARDS, "one stats per shard");
+        self.finish_gradient(subtrees);
+        self.finish_step(merge_all(stats), lead, test)
     }
 
     /// Everything after the gradient: divergence check, memorisation, recording (when
-    /// `lead`), the AdamW update.
+    /// `lead`), the levers on the gradient, the update, and the levers on the weights.
     fn finish_step(
         &mut self,
         train: BatchStats,
@@ -787,7 +671,9 @@ impl Trainer {
             self.diverged_at = Some(self.step);
             return Err(TrainError::Diverged { step: self.step });
         }
-        if self.memorised_at.is_none() && train.accuracy() >= MEMORISED {
+        // With minibatches the batch's accuracy is a noisy estimate, so memorisation is
+        // judged on the recorded points (the whole training set) instead.
+        if self.config.batch == 0 && self.memorised_at.is_none() && train.accuracy() >= MEMORISED {
             self.memorised_at = Some(self.step);
         }
         self.last_train = Some(train);
@@ -796,19 +682,36 @@ impl Trainer {
                 Some(test) => test,
                 None => self.evaluate_test(),
             };
+            let train = if self.config.batch > 0 {
+                self.model
+                    .evaluate(&self.params, &self.data.train, &mut self.ws)
+            } else {
+                train
+            };
             self.record(train, test);
         }
         if lead {
             self.record_progress_if_due();
         }
-        self.opt.step(
-            &mut self.params,
-            &mut self.shards[0].grads,
-            self.config.lr,
-            self.config.wd,
-        );
+        let grads = &mut self.grads;
+        if let Some(filter) = &mut self.grokfast {
+            filter.filter(grads.as_mut_slice());
+        }
+        self.opt
+            .step(&mut self.params, grads, self.config.lr, self.config.wd);
+        if let Some(norm) = self.config.fix_norm {
+            self.project_norm(norm);
+        }
         self.step += 1;
         Ok(())
+    }
+
+    /// Omnigrok's constraint: rescales the matrices together to Euclidean norm `norm`.
+    fn project_norm(&mut self, norm: f64) {
+        let now = self.params.matrix_norm();
+        if now > 0.0 && now.is_finite() {
+            self.params.scale_matrices((norm / now) as f32);
+        }
     }
 
     /// Up to `n` steps; stops early at divergence.
@@ -828,6 +731,9 @@ impl Trainer {
             test_acc: test.accuracy(),
             weight_norm: self.params.norm(),
         };
+        if self.memorised_at.is_none() && self.config.batch > 0 && point.train_acc >= MEMORISED {
+            self.memorised_at = Some(point.step);
+        }
         if self.grokked_at.is_none() && point.test_acc >= GROKKED {
             self.grokked_at = Some(point.step);
         }
@@ -836,7 +742,9 @@ impl Trainer {
 
     /// Train and test metrics of the current parameters (two forward passes; no update).
     pub fn evaluate(&mut self) -> Metrics {
-        let train = model::evaluate(&self.params, &self.data.train, &mut self.ws);
+        let train = self
+            .model
+            .evaluate(&self.params, &self.data.train, &mut self.ws);
         let test = self.evaluate_test();
         Metrics {
             step: self.step,
@@ -865,7 +773,7 @@ impl Trainer {
 
     /// Logits of the current model for `pairs` (pairs × p).
     pub fn logits(&mut self, pairs: &[Pair]) -> ndarray::Array2<f32> {
-        model::logits(&self.params, pairs, &mut self.ws)
+        self.model.logits(&self.params, pairs, &mut self.ws)
     }
 
     /// The network's answer to (a, b): softmax probabilities of every class (computed in
@@ -914,7 +822,7 @@ impl Trainer {
 
     /// The embedding's Fourier spectrum now.
     pub fn spectrum(&self) -> Spectrum {
-        analysis::spectrum(&self.params.embed)
+        analysis::spectrum(self.embedding())
     }
 
     /// The hidden-progress measures now, with the embedding's current key frequencies.
@@ -929,7 +837,9 @@ impl Trainer {
         let spectrum = self.spectrum();
         let keys = keys.map_or_else(|| spectrum.keys.clone(), <[usize]>::to_vec);
         let measures = analysis::answer_variable(self.config.op).and_then(|_| {
-            let logits = model::logits(&self.params, &self.all_pairs, &mut self.ws);
+            let logits = self
+                .model
+                .logits(&self.params, &self.all_pairs, &mut self.ws);
             analysis::progress(
                 &logits,
                 &self.all_pairs,
@@ -947,119 +857,6 @@ impl Trainer {
             measures,
         }
     }
-}
-
-/// A run as the page knows it, for one-sentence summaries (screen readers, the
-/// comparison's caption): its recorded points and the steps of its milestones.
-#[derive(Clone, Copy, Debug)]
-pub struct RunOutline<'a> {
-    /// The run's name in a comparison ("decay off"); unused in a single summary.
-    pub label: &'a str,
-    /// The recorded points, by increasing step.
-    pub points: &'a [Point],
-    /// First step with train accuracy ≥ 99%.
-    pub memorised_at: Option<u64>,
-    /// First recorded step with test accuracy ≥ 95%.
-    pub grokked_at: Option<u64>,
-    /// Step at which the loss stopped being finite.
-    pub diverged_at: Option<u64>,
-}
-
-/// A share (0..1) as a percentage for a sentence (see [`analysis::percent`]).
-fn pct(share: f64) -> String {
-    analysis::percent(share)
-}
-
-impl RunOutline<'_> {
-    /// Where the run stands, after the numbers: "memorised at step 75, test accuracy
-    /// still 3% — on the plateau", "grokked at step 1100, 1025 steps after memorising at
-    /// step 75", "still fitting the training set", "training diverged at step 40".
-    pub fn phase(&self) -> String {
-        let last = self.points.last();
-        let test = last.map_or(0.0, |p| p.test_acc);
-        if let Some(d) = self.diverged_at {
-            return format!(
-                "training diverged at step {d} (the loss is no longer a finite number)"
-            );
-        }
-        match (self.memorised_at, self.grokked_at) {
-            (Some(m), Some(g)) if g > m => format!(
-                "grokked at step {g}, {} steps after memorising at step {m}",
-                g - m
-            ),
-            (_, Some(g)) => format!("generalised at step {g}, together with memorising"),
-            (Some(m), None) if test < 0.5 => format!(
-                "memorised at step {m}, test accuracy still {} — on the plateau",
-                pct(test)
-            ),
-            (Some(m), None) => format!(
-                "memorised at step {m}, test accuracy rising ({}), not yet grokked",
-                pct(test)
-            ),
-            (None, None) => "still fitting the training set".into(),
-        }
-    }
-
-    /// One sentence on the run: "Step 600: train accuracy 100%, test accuracy 3%;
-    /// memorised at step 75, test accuracy still 3% — on the plateau." ("No training
-    /// steps recorded yet." before the first point.)
-    pub fn summary(&self) -> String {
-        match self.points.last() {
-            None => "No training steps recorded yet.".into(),
-            Some(p) => format!(
-                "Step {}: train accuracy {}, test accuracy {}; {}.",
-                p.step,
-                pct(p.train_acc),
-                pct(p.test_acc),
-                self.phase()
-            ),
-        }
-    }
-
-    /// The step at which the run generalised, if it did (and did not diverge first).
-    fn generalised(&self) -> Option<u64> {
-        self.grokked_at
-            .filter(|&g| self.diverged_at.is_none_or(|d| g < d))
-    }
-}
-
-/// Sentences comparing two runs (the side-by-side figure): each run's state, then which
-/// generalised first, e.g. "decay off — step 3000: train accuracy 100%, test accuracy 2%;
-/// memorised at step 74, test accuracy still 2% — on the plateau. decay on — step 3000:
-/// …; grokked at step 1100, 1026 steps after memorising at step 74. Only decay on has
-/// grokked."
-pub fn comparison_summary(a: &RunOutline, b: &RunOutline) -> String {
-    let one = |r: &RunOutline| match r.points.last() {
-        None => format!("{}: no training steps recorded yet.", r.label),
-        Some(p) => format!(
-            "{} — step {}: train accuracy {}, test accuracy {}; {}.",
-            r.label,
-            p.step,
-            pct(p.train_acc),
-            pct(p.test_acc),
-            r.phase()
-        ),
-    };
-    let verdict = match (a.generalised(), b.generalised()) {
-        (Some(x), Some(y)) if x == y => {
-            format!("Both generalised at step {x}.")
-        }
-        (Some(x), Some(y)) => {
-            let (first, later, s1, s2) = if x < y {
-                (a.label, b.label, x, y)
-            } else {
-                (b.label, a.label, y, x)
-            };
-            let ratio = s2 as f64 / s1.max(1) as f64;
-            format!(
-                "{first} generalised first, at step {s1}; {later} at step {s2} ({ratio:.1}× later)."
-            )
-        }
-        (Some(_), None) => format!("Only {} has generalised.", a.label),
-        (None, Some(_)) => format!("Only {} has generalised.", b.label),
-        (None, None) => "Neither has generalised yet.".into(),
-    };
-    format!("{} {} {}", one(a), one(b), verdict)
 }
 
 /// Everything a run recorded, for export (see [`history_json`]).
@@ -1090,40 +887,4 @@ pub fn history_json(trainer: &Trainer) -> Result<String, serde_json::Error> {
         grokked_at: trainer.grokked_at(),
         diverged_at: trainer.diverged_at(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedule_is_dense_early_and_log_spaced_later() {
-        let recorded = |lo: u64, hi: u64| (lo..hi).filter(|&s| History::records(s)).count();
-        assert_eq!(recorded(0, 100), 100);
-        assert_eq!(recorded(100, 1000), 90);
-        assert_eq!(recorded(1000, 10_000), 180);
-        assert_eq!(recorded(1_000_000, 10_000_000), 180);
-        assert!(History::records(1250) && !History::records(1251));
-        assert!(History::records(110) && !History::records(115));
-    }
-
-    #[test]
-    fn events_are_bounded() {
-        let mut h = History::default();
-        for i in 0..10_000 {
-            h.push_event(Event {
-                step: i,
-                lr: 0.01,
-                wd: i as f64,
-            });
-        }
-        assert_eq!(h.events.len(), History::MAX_EVENTS);
-        assert_eq!(h.events.last().unwrap().wd, 9999.0);
-    }
-
-    #[test]
-    fn factor_names_the_factors() {
-        assert_eq!(factor(91), "7 × 13");
-        assert_eq!(factor(96), "2 × 2 × 2 × 2 × 2 × 3");
-    }
 }

@@ -2,8 +2,10 @@
 //! The Rust behind the article's new figures that is not drawing: the bounded history of
 //! embedding frames for the scrubber, the screen-reader summaries, the JSON export.
 
-use grokking::analysis::{self, frame_cap, frame_summary, percent, thin_index, Frames};
-use grokking::train::{comparison_summary, history_json, Point, RunOutline};
+use grokking::analysis::{self, frame_cap, thin_index, Frames};
+use grokking::prose::{comparison_summary, RunOutline};
+use grokking::prose::{frame_summary, percent};
+use grokking::train::{history_json, Point};
 use grokking::{Config, Trainer};
 use ndarray::Array2;
 
@@ -103,7 +105,7 @@ fn frames_of_a_real_run_give_keys_circles_and_summaries() {
         trainer.run(10).unwrap();
         frames.push(
             trainer.step_count(),
-            trainer.params().embed.clone(),
+            trainer.embedding().to_owned(),
             Some(trainer.spectrum()),
         );
     }
@@ -113,7 +115,7 @@ fn frames_of_a_real_run_give_keys_circles_and_summaries() {
     assert_eq!(frames.final_keys(), trainer.spectrum().keys);
     // A spectrum not given is computed.
     let mut other = Frames::default();
-    other.push(1, trainer.params().embed.clone(), None);
+    other.push(1, trainer.embedding().to_owned(), None);
     assert_eq!(other.last().unwrap().spectrum, trainer.spectrum());
     // Circles of any frequency at any frame.
     let c = analysis::circle(&frames.get(3).unwrap().embedding, 5);
@@ -289,7 +291,11 @@ fn history_json_has_config_points_events_progress_and_milestones() {
         "memorised within 90 steps"
     );
     assert!(v["memorised_at"].is_u64());
-    assert!(v["grokked_at"].is_null() || v["grokked_at"].is_u64());
+    assert_eq!(v["grokked_at"].as_u64(), trainer.grokked_at());
+    assert!(
+        trainer.grokked_at().is_none(),
+        "90 steps are too few to grok"
+    );
     assert!(v["diverged_at"].is_null());
     // The points read back as they were (up to serde_json's parsing, which may be one
     // unit in the last place off; the text itself is the shortest exact representation).

@@ -84,13 +84,44 @@ fn bad_arguments_fail_with_a_clear_message() {
         (vec!["train", "--p", "91", "--op", "div"], "not prime"),
         (
             vec!["train", "--frac", "abc"],
-            "--frac: 'abc' is not a valid value",
+            "invalid value 'abc' for '--frac <FRAC>'",
         ),
-        (vec!["train", "--lr"], "--lr needs a value"),
-        (vec!["train", "--bogus"], "unknown option '--bogus'"),
+        (vec!["train", "--lr"], "a value is required for '--lr <LR>'"),
+        (vec!["train", "--bogus"], "unexpected argument '--bogus'"),
         (vec!["train", "--frac", "0"], "training fraction"),
-        (vec!["fly"], "unknown command 'fly'"),
-        (vec![], "no command given"),
+        (
+            vec!["train", "--fix-norm", "0"],
+            "fixed weight norm 0 is out of range",
+        ),
+        (
+            vec!["train", "--init-scale", "-2"],
+            "initialisation scale -2",
+        ),
+        (vec!["train", "--grokfast", "1.5,2"], "0 < alpha < 1"),
+        (vec!["train", "--grokfast", "0.9"], "ALPHA,LAMBDA"),
+        (
+            vec!["train", "--batch", "5000"],
+            "larger than the training set",
+        ),
+        (
+            vec!["train", "--optimizer", "sgd"],
+            "unknown optimizer 'sgd'",
+        ),
+        (vec!["train", "--shrink-at", "100"], "--shrink-to"),
+        (
+            vec!["train", "--shrink-at", "100", "--shrink-to", "0"],
+            "more than 0 and at most 1",
+        ),
+        (
+            vec!["train", "--link", "?p=23", "--wd", "0"],
+            "'--link <URL>' cannot be used with '--wd <WD>'",
+        ),
+        (
+            vec!["train", "--link", "https://example.org/"],
+            "has no run settings",
+        ),
+        (vec!["fly"], "unrecognized subcommand 'fly'"),
+        (vec![], "Usage: grok <COMMAND>"),
     ] {
         let (ok, _, stderr) = grok(&args);
         assert!(!ok, "{args:?} should fail");
@@ -175,7 +206,7 @@ fn sweep_rejects_bad_lists_before_training() {
             vec!["sweep", "--wd", "0,x", "--frac", "0.3"],
             "--wd: 'x' is not a number",
         ),
-        (vec!["sweep", "--wd", "0"], "needs --wd and --frac"),
+        (vec!["sweep", "--wd", "0"], "sweep needs two axes"),
         (
             vec!["sweep", "--wd", "0,-1", "--frac", "0.3"],
             "weight decay -1",
@@ -183,6 +214,12 @@ fn sweep_rejects_bad_lists_before_training() {
         (
             vec!["sweep", "--wd", "1", "--frac", "0.3,1.2"],
             "training fraction 1.2",
+        ),
+        (
+            vec![
+                "sweep", "--wd", "0,1", "--frac", "0.3,0.5", "--lr", "0.01,0.1",
+            ],
+            "sweep needs two axes",
         ),
     ] {
         let (ok, _, stderr) = grok(&args);
@@ -192,4 +229,89 @@ fn sweep_rejects_bad_lists_before_training() {
             "{args:?}: expected '{expect}' in: {stderr}"
         );
     }
+}
+
+/// A link copied from the page replays its run: the same numbers as the flags that
+/// describe the same run, stopping where the link says.
+#[test]
+fn train_link_replays_the_same_run_as_the_flags() {
+    let link = "http://127.0.0.1:8000/?p=23&op=add&frac=0.5&wd=1&lr=0.01&d=32&hidden=128&seed=3&hyper=40:0.02:0.5&shrink=60:0.8&until=90#playground";
+    let (ok, stdout, stderr) = grok(&["train", "--link", link, "--quiet"]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["steps"], 90, "stops at the link's until");
+    assert_eq!(v["config"]["wd"], 0.5, "the scheduled change is in force");
+    assert_eq!(v["spec"]["schedule"].as_array().unwrap().len(), 2);
+    // The same run written as flags up to the first change, then compared by its summary.
+    let (ok2, stdout2, _) = grok(&["train", "--link", link, "--quiet", "--steps", "5"]);
+    assert!(ok2);
+    let v2: serde_json::Value = serde_json::from_str(stdout2.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        v2["train_acc"], v["train_acc"],
+        "--steps does not override a link's until"
+    );
+    let (ok3, stdout3, stderr3) = grok(&[
+        "train",
+        "--p",
+        "23",
+        "--frac",
+        "0.5",
+        "--seed",
+        "3",
+        "--steps",
+        "90",
+        "--quiet",
+        "--shrink-at",
+        "60",
+        "--shrink-to",
+        "0.8",
+    ]);
+    assert!(ok3, "{stderr3}");
+    let v3: serde_json::Value = serde_json::from_str(stdout3.lines().last().unwrap()).unwrap();
+    assert_ne!(
+        v3["train_loss"], v["train_loss"],
+        "without the link's learning-rate change the run differs"
+    );
+}
+
+/// A garbage link is replayed as the page would (defaults, clamps), with the page's
+/// notices on stderr.
+#[test]
+fn train_link_reports_what_it_changed() {
+    let (ok, stdout, stderr) = grok(&["train", "--link", "?p=23&frac=7&zzz=1&until=3", "--quiet"]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("frac=7 is out of range"), "{stderr}");
+    assert!(stderr.contains("unknown parameter \"zzz\""), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["config"]["frac"], 0.95);
+    assert_eq!(v["steps"], 3);
+}
+
+/// Any two of the five settings can be a sweep's axes; the CSV names them.
+#[test]
+fn sweep_takes_other_axes() {
+    let (ok, stdout, stderr) = grok(&[
+        "sweep",
+        "--p",
+        "23",
+        "--init-scale",
+        "0.5,2",
+        "--wd",
+        "0,1",
+        "--frac",
+        "0.5",
+        "--steps",
+        "300",
+        "--threads",
+        "2",
+    ]);
+    assert!(ok, "{stderr}");
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some("wd,init_scale,seed,steps_to_train_99,steps_to_test_95,phase")
+    );
+    let rows: Vec<&str> = lines.take(4).collect();
+    assert_eq!(rows[0].split(',').take(2).collect::<Vec<_>>(), ["0", "0.5"]);
+    assert_eq!(rows[3].split(',').take(2).collect::<Vec<_>>(), ["1", "2"]);
 }

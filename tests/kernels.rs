@@ -8,7 +8,7 @@
 //! and, built with `RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd"`, the
 //! relaxed-SIMD one — is checked too.
 
-use grokking::kernels::{lanes, pad, Gemm, Init};
+use grokking::kernels::{lanes, pad, Gemm, Init, KC};
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -97,7 +97,9 @@ fn check(m: usize, n: usize, k: usize, a_transposed: bool, start: Start, run: fn
 
 /// Every combination of a few odd sizes.
 fn check_all(run: fn(Gemm)) {
-    for m in [1, 3, 5, 7, 13, 97] {
+    // Every leftover row count of both row tilings (4 rows in wasm, 6 with AVX2): 2 of 6
+    // is what H = 128 leaves natively, 4 of 4 what blocks of 256 leave in wasm.
+    for m in [1, 2, 3, 4, 5, 6, 7, 8, 13, 97] {
         for n in [1, 3, 5, 8, 17, 97, 128] {
             for k in [0, 1, 5, 97, 300] {
                 for a_transposed in [false, true] {
@@ -121,34 +123,49 @@ fn portable_kernel_matches_naive_product_on_odd_shapes() {
     check_all(|g| g.run_portable());
 }
 
+/// A long product taken in slices of at most `KC` rows, each added onto C, gives the
+/// same bits as the whole product at once — what the blocked training step relies on.
 #[test]
-fn kernel_is_deterministic() {
+fn slices_of_the_summed_dimension_add_up_to_the_same_bits() {
     let (m, n, k) = (97, 97, 1412);
     let a = values(m * k, 3);
     let b = values(k * pad(n), 5);
-    let product = || {
-        let mut c = vec![0.0f32; m * n];
+    let product = |rows: std::ops::Range<usize>, c: &mut [f32], init: Init| {
         Gemm {
             m,
             n,
-            k,
-            a: &a,
+            k: rows.len(),
+            a: &a[rows.start * m..],
             a_rs: 1,
             a_cs: m,
-            b: &b,
+            b: &b[rows.start * pad(n)..],
             b_rs: pad(n),
-            c: &mut c,
+            c,
             ldc: n,
-            init: Init::Zero,
+            init,
         }
-        .run();
-        c
+        .run()
     };
-    let (first, second) = (product(), product());
-    assert!(first
+    let mut whole = vec![0.0f32; m * n];
+    product(0..k, &mut whole, Init::Zero);
+    let mut sliced = vec![0.0f32; m * n];
+    for (i, start) in (0..k).step_by(KC).enumerate() {
+        let init = if i == 0 { Init::Zero } else { Init::Add };
+        product(start..(start + KC).min(k), &mut sliced, init);
+    }
+    assert!(whole
         .iter()
-        .zip(&second)
+        .zip(&sliced)
         .all(|(x, y)| x.to_bits() == y.to_bits()));
+    // Slices that do not start at multiples of KC group the sums differently: the
+    // comparison above can fail.
+    let mut shifted = vec![0.0f32; m * n];
+    product(0..100, &mut shifted, Init::Zero);
+    product(100..k, &mut shifted, Init::Add);
+    assert!(whole
+        .iter()
+        .zip(&shifted)
+        .any(|(x, y)| x.to_bits() != y.to_bits()));
 }
 
 // (wasm32 builds abort on a panic, so this one runs natively only.)
@@ -168,6 +185,29 @@ fn short_b_is_rejected() {
         b_rs: 5,
         c: &mut c,
         ldc: 5,
+        init: Init::Zero,
+    }
+    .run();
+}
+
+/// Extents that overflow `usize` are refused, not wrapped round to a small number.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[should_panic(expected = "C too small")]
+fn overflowing_strides_are_rejected() {
+    let mut c = vec![0.0f32; 16];
+    Gemm {
+        m: 3,
+        n: 1,
+        k: 1,
+        a: &[1.0; 3],
+        a_rs: 1,
+        a_cs: 1,
+        b: &[0.0; 8],
+        b_rs: 8,
+        c: &mut c,
+        // 2 · ldc + 1 wraps to 1 without checked arithmetic.
+        ldc: usize::MAX / 2 + 1,
         init: Init::Zero,
     }
     .run();

@@ -143,6 +143,7 @@ fn synthetic_history() -> History {
             step: 2000,
             lr: 0.01,
             wd: 0.3,
+            shrink: None,
         }],
         ..History::default()
     }
@@ -418,6 +419,7 @@ fn many_events_keep_their_lines_but_not_all_labels() {
             step: i * 25,
             lr: 0.01,
             wd: 0.01 * i as f64,
+            shrink: None,
         })
         .collect();
     let runs = [RunCurves::from_history("run", &h)];
@@ -558,7 +560,7 @@ fn real_run_renders_every_figure() {
         );
     }
 
-    let embed = trainer.params().embed.clone();
+    let embed = trainer.embedding().to_owned();
     let spectrum = analysis::spectrum(&embed);
     let k = spectrum.keys[0];
     let coords = analysis::circle(&embed, k);
@@ -967,8 +969,10 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
         PhaseCell::Pending,
     ];
     let grid = PhaseGrid {
-        wds: &wds,
-        fracs: &fracs,
+        rows: &wds,
+        cols: &fracs,
+        row_label: "weight decay",
+        col_label: "training fraction",
         cells: &cells,
     };
     for (name, theme) in [
@@ -1038,8 +1042,10 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
     let fracs: Vec<f64> = (1..10).map(|i| i as f64 / 10.0).collect();
     let cells = vec![PhaseCell::Pending; 72];
     let grid = PhaseGrid {
-        wds: &wds,
-        fracs: &fracs,
+        rows: &wds,
+        cols: &fracs,
+        row_label: "weight decay",
+        col_label: "training fraction",
         cells: &cells,
     };
     let theme = Theme::default();
@@ -1052,8 +1058,10 @@ fn phase_diagram_colours_labels_and_hit_tests_cells() {
         check_common(&svg, &theme);
     }
     let short = PhaseGrid {
-        wds: &wds,
-        fracs: &fracs,
+        rows: &wds,
+        cols: &fracs,
+        row_label: "weight decay",
+        col_label: "training fraction",
         cells: &cells[..5],
     };
     let svg = render("phase_short", (640, 480), |a| {

@@ -47,24 +47,36 @@ fn two_threads_give_the_same_bits_as_one() {
 /// Steps a leader and a follower the way the page's two workers do: each computes its own
 /// shard, they swap flat halves and stats, and both update.
 fn split_step(lead: &mut Trainer, follow: &mut Trainer) -> Result<(), TrainError> {
-    let n = lead.param_count();
+    let n = lead.partial_len();
     let (mut g0, mut g1) = (vec![0.0; n], vec![0.0; n]);
-    let s0 = lead.shard_gradient(0, &mut g0);
-    let s1 = follow.shard_gradient(1, &mut g1);
+    lead.begin_split_step();
+    follow.begin_split_step();
+    let half = grokking::train::SHARDS / 2;
+    let mut stats = lead.subtree(0..half, &mut g0);
+    stats.extend(follow.subtree(half..2 * half, &mut g1));
     // On recorded steps each measures half of the test set too; on steps with progress
     // measures the follower measures all of it while the leader takes the measures.
+    let parts = grokking::train::TEST_PARTS;
     let test = if lead.progress_due() {
         lead.prepare_progress();
         Some(follow.evaluate_test())
     } else {
         lead.records_now().then(|| {
-            let mut test = lead.evaluate_test_half(0);
-            test.merge(follow.evaluate_test_half(1));
-            test
+            let stats: Vec<_> = (0..parts)
+                .map(|i| {
+                    if i < parts / 2 {
+                        lead.evaluate_test_part(i)
+                    } else {
+                        follow.evaluate_test_part(i)
+                    }
+                })
+                .collect();
+            grokking::train::merge_all(&stats)
         })
     };
-    let r1 = follow.step_with_shards(1, &g0, s0, None, false);
-    let r0 = lead.step_with_shards(0, &g1, s1, test, true);
+    let subtrees = [&g0[..], &g1[..]];
+    let r1 = follow.step_with_subtrees(&subtrees, &stats, None, false);
+    let r0 = lead.step_with_subtrees(&subtrees, &stats, test, true);
     assert_eq!(r0.is_ok(), r1.is_ok(), "both halves agree on divergence");
     r0
 }
@@ -304,12 +316,30 @@ fn history_stays_small_for_long_runs() {
 fn metrics_agree_between_latest_and_evaluate() {
     let mut t = Trainer::new(small()).unwrap();
     t.run(30).unwrap();
-    let latest = t.latest().unwrap();
-    assert_eq!(latest.step, 29);
+    // Measured now, at step 30, without an update …
     let m = t.evaluate();
     assert_eq!(m.step, 30);
-    assert!((0.0..=1.0).contains(&m.train_acc) && (0.0..=1.0).contains(&m.test_acc));
-    assert!(m.train_loss.is_finite() && m.weight_norm > 0.0);
+    // … and as the next step sees them: its forward pass over the training set, and the
+    // test set at the point recorded at step 30 (every step below 100 is).
+    t.step().unwrap();
+    let latest = t.latest().unwrap();
+    assert_eq!(latest.step, 30);
+    assert_eq!(latest.test_acc, m.test_acc);
+    assert_eq!(latest.test_loss.to_bits(), m.test_loss.to_bits());
+    assert_eq!(latest.weight_norm.to_bits(), m.weight_norm.to_bits());
+    assert_eq!(latest.train_acc, m.train_acc);
+    // The training loss is summed in another grouping (the batch's parts), so it agrees
+    // to f64 rounding, not to the bit.
+    assert!(
+        (latest.train_loss - m.train_loss).abs() <= 1e-12 * m.train_loss,
+        "{} vs {}",
+        latest.train_loss,
+        m.train_loss
+    );
+    assert!(
+        m.train_loss > 0.0 && m.train_acc > 0.5,
+        "it has learned something"
+    );
 }
 
 #[test]

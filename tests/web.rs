@@ -7,11 +7,12 @@
 //! browser's flags are in webdriver.json). p = 23 keeps every run to a fraction of a second.
 #![cfg(target_arch = "wasm32")]
 
+use grokking::engine::snapshot::CIRCLES;
+use grokking::engine::{Ablation, Advance, Snapshot, Stop};
 use grokking::sweep::{self, Cell, Phase};
-use grokking::web::{
-    check_config, Ablation, CellRun, Figures, PhaseFigure, Prediction, Session, Snapshot, CIRCLES,
-    TOP_GUESSES,
-};
+use grokking::train::{Prediction, TOP_GUESSES};
+use grokking::web::phase::{CellRun, PhaseFigure};
+use grokking::web::{check_config, Figures, Session};
 use grokking::Config;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsError, JsValue};
@@ -34,6 +35,27 @@ fn small() -> JsValue {
     config(&[("p", 23.into()), ("frac", 0.5.into())])
 }
 
+/// A run spec object (`{config}`) as the worker sends it.
+fn spec(config: JsValue) -> JsValue {
+    let obj = js_sys::Object::new();
+    js_sys::Reflect::set(&obj, &JsValue::from_str("config"), &config).unwrap();
+    obj.into()
+}
+
+/// A session of `config`.
+fn session_of(config: JsValue) -> Result<Session, JsError> {
+    Session::new(spec(config))
+}
+
+/// Takes up to `n` steps; the number taken, or the divergence message.
+fn run(session: &mut Session, n: u32) -> Result<u32, String> {
+    let a: Advance = serde_wasm_bindgen::from_value(session.advance(n).unwrap()).unwrap();
+    match a.stop {
+        Some(Stop::Diverged { message, .. }) => Err(message),
+        _ => Ok(a.taken),
+    }
+}
+
 /// The message of an error thrown across the boundary.
 fn message(err: JsError) -> String {
     let value = JsValue::from(err);
@@ -51,9 +73,9 @@ fn read(snapshot: JsValue) -> Snapshot {
 
 #[wasm_bindgen_test]
 fn trains_and_reports_metrics() {
-    let mut session = Session::new(small()).expect("valid config");
+    let mut session = session_of(small()).expect("valid config");
     assert_eq!(session.step(), 0.0);
-    assert_eq!(session.run(10).expect("no divergence"), 10);
+    assert_eq!(run(&mut session, 10).expect("no divergence"), 10);
     assert_eq!(session.step(), 10.0);
 
     let snap = read(session.snapshot(true).unwrap());
@@ -76,12 +98,12 @@ fn trains_and_reports_metrics() {
     assert!(snap.circles.iter().all(|c| c.coords.len() == 23));
 
     // The non-exact snapshot reports the latest recorded point instead of measuring.
-    session.run(1).unwrap();
+    run(&mut session, 1).unwrap();
     let quick = read(session.snapshot(false).unwrap());
     assert_eq!((quick.step, quick.metrics.step), (11, 10));
 
     // Keep training: the small task is memorised within a few dozen steps.
-    session.run(60).unwrap();
+    run(&mut session, 60).unwrap();
     let later = read(session.snapshot(true).unwrap());
     assert_eq!(later.step, 71);
     assert!(
@@ -97,15 +119,15 @@ fn trains_and_reports_metrics() {
 
 #[wasm_bindgen_test]
 fn snapshots_carry_only_what_is_new() {
-    let mut session = Session::new(small()).unwrap();
+    let mut session = session_of(small()).unwrap();
     let mut figures = Figures::new();
 
-    session.run(10).unwrap();
+    run(&mut session, 10).unwrap();
     let first = session.snapshot(true).unwrap();
     figures.ingest(first).unwrap();
     assert_eq!(figures.point_count(), 10);
 
-    session.run(5).unwrap();
+    run(&mut session, 5).unwrap();
     let second = read(session.snapshot(true).unwrap());
     assert_eq!(second.points_from, 10);
     let steps: Vec<u64> = second.points.iter().map(|pt| pt.step).collect();
@@ -128,15 +150,15 @@ fn snapshots_carry_only_what_is_new() {
     assert_eq!((replaced.events_from, replaced.events.len()), (0, 1));
     assert_eq!((replaced.lr, replaced.wd), (0.02, 0.5));
     figures.add(replaced);
-    assert_eq!(figures.events().len(), 1);
-    assert_eq!(figures.events()[0].lr, 0.02);
+    assert_eq!(figures.view().events().len(), 1);
+    assert_eq!(figures.view().events()[0].lr, 0.02);
 
-    session.run(3).unwrap();
+    run(&mut session, 3).unwrap();
     let after = read(session.snapshot(true).unwrap());
     assert!(after.events.is_empty());
     figures.add(after);
     assert_eq!(figures.point_count(), 18);
-    let all: Vec<u64> = figures.points().iter().map(|pt| pt.step).collect();
+    let all: Vec<u64> = figures.view().points().iter().map(|pt| pt.step).collect();
     assert_eq!(
         all,
         (0..18).collect::<Vec<_>>(),
@@ -150,7 +172,7 @@ fn snapshots_carry_only_what_is_new() {
 #[wasm_bindgen_test]
 fn rejects_bad_configs_with_a_readable_message() {
     let composite = config(&[("p", 91.into()), ("op", "div".into())]);
-    let msg = message(Session::new(composite).expect_err("91 is not prime"));
+    let msg = message(session_of(composite).expect_err("91 is not prime"));
     assert!(
         msg.contains("prime") && msg.contains("91 = 7 × 13"),
         "{msg}"
@@ -161,7 +183,7 @@ fn rejects_bad_configs_with_a_readable_message() {
     assert!(msg.contains("training fraction 1.5"), "{msg}");
 
     let op = config(&[("op", "pow".into())]);
-    let msg = message(Session::new(op).expect_err("no such operation"));
+    let msg = message(session_of(op).expect_err("no such operation"));
     assert!(msg.contains("pow"), "{msg}");
 
     // A good config comes back normalised: every field present, defaults filled in.
@@ -183,14 +205,14 @@ fn rejects_bad_configs_with_a_readable_message() {
 
 #[wasm_bindgen_test]
 fn divergence_is_an_error_with_a_message() {
-    let mut session = Session::new(config(&[("p", 23.into()), ("lr", 10.0.into())])).unwrap();
-    let msg = message(session.run(500).expect_err("lr 10 with wd 1 blows up"));
+    let mut session = session_of(config(&[("p", 23.into()), ("lr", 10.0.into())])).unwrap();
+    let msg = run(&mut session, 500).expect_err("lr 10 with wd 1 blows up");
     assert!(msg.contains("diverged at step"), "{msg}");
     let snap = read(session.snapshot(true).unwrap());
     assert!(snap.diverged_at.is_some());
     assert!(snap.spectrum.is_none() && snap.circles.is_empty());
     assert!(
-        session.run(1).is_err(),
+        run(&mut session, 1).is_err(),
         "a diverged run stays stopped until reset"
     );
 }
@@ -230,9 +252,9 @@ fn ink(canvas: &HtmlCanvasElement) -> usize {
 
 #[wasm_bindgen_test]
 fn draws_non_blank_figures() {
-    let mut session = Session::new(small()).unwrap();
+    let mut session = session_of(small()).unwrap();
     let mut figures = Figures::new();
-    session.run(30).unwrap();
+    run(&mut session, 30).unwrap();
     figures.ingest(session.snapshot(true).unwrap()).unwrap();
 
     let (w, h) = (480, 300);
@@ -275,7 +297,7 @@ fn draws_non_blank_figures() {
 
 #[wasm_bindgen_test]
 fn snapshots_carry_progress_points_when_tracked() {
-    let mut session = Session::new(small()).unwrap();
+    let mut session = session_of(small()).unwrap();
     let first = read(session.snapshot(false).unwrap());
     assert!(first.progress.is_empty(), "off by default");
     assert!(
@@ -284,7 +306,7 @@ fn snapshots_carry_progress_points_when_tracked() {
     );
 
     session.set_track_progress(true);
-    session.run(120).unwrap();
+    run(&mut session, 120).unwrap();
     let snap = read(session.snapshot(false).unwrap());
     assert_eq!(snap.progress_from, 0);
     let steps: Vec<u64> = snap.progress.iter().map(|p| p.step).collect();
@@ -295,7 +317,7 @@ fn snapshots_carry_progress_points_when_tracked() {
         assert!((0.0..=1.0).contains(&pt.gini) && (0.0..=1.0).contains(&pt.key_share));
         assert!(!pt.keys.is_empty());
     }
-    session.run(40).unwrap();
+    run(&mut session, 40).unwrap();
     let next = read(session.snapshot(false).unwrap());
     assert_eq!(next.progress_from, 11, "only what is new");
     assert_eq!(
@@ -315,9 +337,9 @@ fn snapshots_carry_progress_points_when_tracked() {
     assert!(n > 480 * 360 / 200, "progress figure: {n} pixels drawn");
 
     // Multiplication: progress points without the losses, and the snapshot says so.
-    let mut session = Session::new(config(&[("p", 23.into()), ("op", "mul".into())])).unwrap();
+    let mut session = session_of(config(&[("p", 23.into()), ("op", "mul".into())])).unwrap();
     session.set_track_progress(true);
-    session.run(20).unwrap();
+    run(&mut session, 20).unwrap();
     let snap = read(session.snapshot(false).unwrap());
     assert!(!snap.has_measures);
     assert_eq!(snap.progress.len(), 2);
@@ -326,8 +348,8 @@ fn snapshots_carry_progress_points_when_tracked() {
 
 #[wasm_bindgen_test]
 fn ablation_reports_both_ablated_networks_beside_the_real_one() {
-    let mut session = Session::new(small()).unwrap();
-    session.run(30).unwrap();
+    let mut session = session_of(small()).unwrap();
+    run(&mut session, 30).unwrap();
     let a: Ablation = serde_wasm_bindgen::from_value(session.ablate().unwrap()).unwrap();
     assert_eq!(a.step, 30, "exactly the current step");
     let exact = read(session.snapshot(true).unwrap()).metrics;
@@ -343,8 +365,8 @@ fn ablation_reports_both_ablated_networks_beside_the_real_one() {
         assert!((0.0..=1.0).contains(&acc));
     }
 
-    let mut session = Session::new(config(&[("p", 23.into()), ("op", "x2y2".into())])).unwrap();
-    session.run(5).unwrap();
+    let mut session = session_of(config(&[("p", 23.into()), ("op", "x2y2".into())])).unwrap();
+    run(&mut session, 5).unwrap();
     let a: Ablation = serde_wasm_bindgen::from_value(session.ablate().unwrap()).unwrap();
     assert!(
         a.measures.is_none(),
@@ -354,9 +376,9 @@ fn ablation_reports_both_ablated_networks_beside_the_real_one() {
 
 #[wasm_bindgen_test]
 fn predict_gives_softmax_probabilities_truth_and_the_training_flag() {
-    let mut session = Session::new(small()).unwrap();
-    session.run(40).unwrap();
-    let mask = session.trainer().data().train_mask();
+    let mut session = session_of(small()).unwrap();
+    run(&mut session, 40).unwrap();
+    let mask = session.run_ref().trainer().data().train_mask();
     let mut seen = [false; 2];
     for (a, b) in [(0, 0), (3, 7), (22, 22), (5, 18), (11, 2), (19, 4), (7, 7)] {
         let pr: Prediction =
@@ -379,7 +401,7 @@ fn predict_gives_softmax_probabilities_truth_and_the_training_flag() {
 
     let err = message(session.predict(23, 1).unwrap_err());
     assert!(err.contains("0 to 22"), "{err}");
-    let mut div = Session::new(config(&[("p", 23.into()), ("op", "div".into())])).unwrap();
+    let mut div = session_of(config(&[("p", 23.into()), ("op", "div".into())])).unwrap();
     let err = message(div.predict(4, 0).unwrap_err());
     assert!(err.contains("b = 0"), "{err}");
     assert!(div.predict(4, 2).is_ok());
@@ -447,7 +469,7 @@ fn cell_runner_matches_the_sweep_and_classifies() {
 // The article: the task figures, runs side by side, the scrubber, summaries, JSON export
 
 use grokking::plots::PairsLayout;
-use grokking::web::{
+use grokking::web::article::{
     comparison_summary, draw_comparison, draw_task_clock, draw_task_pairs, task_pair_at,
 };
 
@@ -484,7 +506,7 @@ fn task_clock_draws_and_explains_bad_input() {
 }
 
 #[wasm_bindgen_test]
-fn task_pairs_draw_the_runs_split_and_hit_test_in_css_pixels() {
+fn task_pairs_draw_the_runs_split_and_hit_test_in_canvas_pixels() {
     let c = canvas(480, 520);
     draw_task_pairs(c.clone(), 1.0, false, small(), 3, 7).unwrap();
     let n = ink(&c);
@@ -498,8 +520,8 @@ fn task_pairs_draw_the_runs_split_and_hit_test_in_css_pixels() {
     let e = message(draw_task_pairs(canvas(10, 10), 1.0, false, bad, 0, 0).unwrap_err());
     assert!(e.contains("prime"), "{e}");
 
-    // Hit-testing in CSS pixels on a canvas of device pixels, at scale 1 and 2: the centre
-    // of each cell comes back as its pair; outside is undefined.
+    // Hit-testing in the canvas's own pixels, at scale 1 and 2: the centre of each cell
+    // comes back as its pair; outside is undefined.
     for scale in [1.0, 2.0] {
         let (w, h) = ((480.0 * scale) as u32, (520.0 * scale) as u32);
         let theme = grokking::plots::Theme { scale, dark: false };
@@ -507,7 +529,7 @@ fn task_pairs_draw_the_runs_split_and_hit_test_in_css_pixels() {
         for (a, b) in [(0, 0), (3, 7), (22, 22), (11, 0), (0, 19)] {
             let (x, y) = layout.center(a, b);
             assert_eq!(
-                task_pair_at(w, h, scale, 23, x / scale, y / scale),
+                task_pair_at(w, h, scale, 23, x, y),
                 Some(vec![a, b]),
                 "({a}, {b}) at scale {scale}"
             );
@@ -519,12 +541,12 @@ fn task_pairs_draw_the_runs_split_and_hit_test_in_css_pixels() {
 /// A session of `fields` trained `steps` steps, with every snapshot ingested into
 /// figures (a snapshot every `every` steps, as the worker posts them).
 fn trained(fields: &[(&str, JsValue)], steps: u32, every: u32) -> (Session, Figures) {
-    let mut session = Session::new(config(fields)).unwrap();
+    let mut session = session_of(config(fields)).unwrap();
     let mut figures = Figures::new();
     figures.ingest(session.snapshot(true).unwrap()).unwrap();
     let mut done = 0;
     while done < steps {
-        done += session.run(every.min(steps - done)).unwrap();
+        done += run(&mut session, every.min(steps - done)).unwrap();
         figures.ingest(session.snapshot(false).unwrap()).unwrap();
     }
     (session, figures)
@@ -575,8 +597,8 @@ fn comparison_draws_two_runs_and_summarises_them() {
 fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
     // Frames are taken at fixed steps (History::records_progress: every 10th step to 100,
     // every 50th to 1000), plus the current step when a snapshot is exact.
-    let mut session = Session::new(small()).unwrap();
-    session.run(23).unwrap();
+    let mut session = session_of(small()).unwrap();
+    run(&mut session, 23).unwrap();
     let snap = read(session.snapshot(false).unwrap());
     assert_eq!(snap.embedding_d, 32);
     let steps: Vec<u64> = snap.frames.iter().map(|f| f.step).collect();
@@ -588,7 +610,7 @@ fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
         [23],
         "an exact snapshot adds the current step; nothing is sent twice"
     );
-    let embed = &session.trainer().params().embed;
+    let embed = session.run_ref().trainer().embedding().to_owned();
     assert_eq!(snap.frames[0].embedding[32 + 5], embed[[1, 5]]);
 
     // However the run is sliced into snapshots, the frames are the same.
@@ -614,7 +636,7 @@ fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
     assert!(!keys.is_empty());
     assert_eq!(
         keys,
-        session.trainer().spectrum().keys,
+        session.run_ref().trainer().spectrum().keys,
         "the latest frame's keys"
     );
 
@@ -654,10 +676,10 @@ fn snapshots_carry_the_embedding_and_figures_keep_frames_to_scrub() {
 
 #[wasm_bindgen_test]
 fn history_json_exports_the_run() {
-    let mut session = Session::new(small()).unwrap();
-    session.run(40).unwrap();
+    let mut session = session_of(small()).unwrap();
+    run(&mut session, 40).unwrap();
     session.set_hyper(0.01, 0.3).unwrap();
-    session.run(10).unwrap();
+    run(&mut session, 10).unwrap();
     let json = session.history_json().unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["config"]["p"], 23);

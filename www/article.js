@@ -22,7 +22,9 @@ import { draw_comparison, comparison_summary } from './pkg/grokking.js';
 import { LiveRun } from './live-run.js';
 import { buildRunBar } from './run-bar.js';
 import { register } from './keys.js';
-import { DEFAULTS, RUN_KEYS, parseQuery, sectionLink } from './params.js';
+import {
+  DEFAULTS, copySpec, describesRun, parseLink, sectionLink, workerCount,
+} from './params.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -61,15 +63,21 @@ const coarse = (runs) => runs
 export function setupArticle({ board, search, reducedMotion }) {
   const params = new URLSearchParams(search);
   const sec = params.get('sec');
-  const autoplayOff = params.get('autoplay') === '0';
-  const runParams = !sec && RUN_KEYS.some((k) => params.has(k));
-  const stop = params.get('stop') === '1';
-  const mayAutoplay = !reducedMotion && !autoplayOff;
-  /** The run a share link describes for section `id` (null if the link is not for it). */
-  const linked = (id) => {
-    if (sec !== id) return null;
-    const parsed = parseQuery(search);
-    return { config: parsed.config, until: parsed.until };
+  const link = parseLink(search);
+  const runParams = !sec && describesRun(link);
+  const stop = link.spec.stop_when_grokked;
+  const mayAutoplay = !reducedMotion && link.autoplay;
+  /** As many workers as help (one where two runs train side by side). */
+  const workers = workerCount(link.workers);
+  /**
+   * The spec of section `id`'s run: the share link's if it is for this section, else
+   * the default run with `config` changes; at most BUDGET steps unless the link says.
+   */
+  const specFor = (id, config = {}) => {
+    const spec = sec === id ? copySpec(link.spec) : { config: { ...DEFAULTS }, schedule: [], until: null, stop_when_grokked: false };
+    spec.config = { ...spec.config, ...config };
+    spec.until ??= BUDGET;
+    return spec;
   };
 
   const sections = [];
@@ -124,50 +132,45 @@ export function setupArticle({ board, search, reducedMotion }) {
 
   // (1) The puzzle: the default run, on its own if the page opens plainly.
   {
-    const link = linked('puzzle');
     const run = new LiveRun({
       id: 'puzzle',
       label: '',
-      config: link?.config ?? DEFAULTS,
-      until: link?.until ?? BUDGET,
+      spec: specFor('puzzle'),
       autoplay: mayAutoplay && !runParams && (sec === null || sec === 'puzzle'),
+      workers,
     });
     liveSection({
       id: 'puzzle',
       runs: [run],
       figs: [['fig-puzzle', (c, s, d) => run.figures.draw_accuracy(c, s, d)]],
       pngs: [['fig-puzzle', 'Figure as']],
-      link: () => sectionLink('puzzle', { config: run.config, until: stopStep(run) }),
+      link: () => sectionLink('puzzle', run.linkSpec),
       summary: () => summaryOf(run),
     });
   }
 
   // (3) Weight decay: two runs, same seed, decay 0 and decay 1, on shared axes.
+  // Each trains on one worker: the two share the cores.
   {
-    const link = linked('decay');
-    const base = { ...(link?.config ?? DEFAULTS) };
-    const until = link?.until ?? BUDGET;
-    const off = new LiveRun({ id: 'decay-off', label: 'decay 0', config: { ...base, wd: 0 }, until, autoplay: mayAutoplay, split: false });
-    const on = new LiveRun({ id: 'decay-on', label: 'decay 1', config: { ...base, wd: 1 }, until, autoplay: mayAutoplay, split: false });
+    const off = new LiveRun({ id: 'decay-off', label: 'decay 0', spec: specFor('decay', { wd: 0 }), autoplay: mayAutoplay });
+    const on = new LiveRun({ id: 'decay-on', label: 'decay 1', spec: specFor('decay', { wd: 1 }), autoplay: mayAutoplay });
     const compare = (metric) => (c, s, d) => draw_comparison(c, s, d, metric, off.figures, off.label, on.figures, on.label);
     liveSection({
       id: 'decay',
       runs: [off, on],
       figs: [['fig-decay-acc', compare('accuracy')], ['fig-decay-loss', compare('loss')]],
       pngs: [['fig-decay-acc', 'Accuracy'], ['fig-decay-loss', 'Loss']],
-      link: () => sectionLink('decay', { config: { ...on.config, wd: 1 }, until: stopStep(on, off) }),
+      // One link for both: the decay-1 run's, stopping where the later of the two stands.
+      link: () => sectionLink('decay', { ...on.linkSpec, until: laterStop(on.linkSpec.until, off.linkSpec.until) }),
       summary: () => comparison_summary(off.figures, off.label, on.figures, on.label),
     });
   }
 
   // (4) How much data: one run at a chosen training fraction; finished runs are listed.
   {
-    const link = linked('data');
-    const startFrac = link?.config.frac ?? 0.3;
-    const run = new LiveRun({
-      id: 'data', label: '', config: { ...(link?.config ?? DEFAULTS), frac: startFrac },
-      until: link?.until ?? BUDGET, autoplay: mayAutoplay,
-    });
+    const spec = specFor('data');
+    const startFrac = spec.config.frac;
+    const run = new LiveRun({ id: 'data', label: '', spec, autoplay: mayAutoplay, workers });
     const choices = $('data-fracs');
     const fracs = FRACS.includes(startFrac) ? FRACS : [...FRACS, startFrac].sort((a, b) => a - b);
     const buttons = fracs.map((f) => {
@@ -203,7 +206,7 @@ export function setupArticle({ board, search, reducedMotion }) {
       runs: [run],
       figs: [['fig-data', (c, s, d) => run.figures.draw_accuracy(c, s, d)]],
       pngs: [['fig-data', 'Figure as']],
-      link: () => sectionLink('data', { config: run.config, until: stopStep(run) }),
+      link: () => sectionLink('data', run.linkSpec),
       summary: () => `Training fraction ${Math.round(run.config.frac * 100)}%. ${summaryOf(run)}`,
       afterChange: () => record(),
     });
@@ -213,22 +216,18 @@ export function setupArticle({ board, search, reducedMotion }) {
         record(true);
         run.wantPlay = true;
         run.visible = true;
-        run.restart({ ...run.config, frac: Number(b.dataset.frac) }, BUDGET);
+        run.restart({ config: { ...run.config, frac: Number(b.dataset.frac) }, schedule: [], until: BUDGET });
       });
     }
   }
 
   // (5) What changes inside: circles and spectrum of one run, with a history scrubber.
   {
-    const link = linked('inside');
-    const run = new LiveRun({
-      id: 'inside', label: '', config: link?.config ?? DEFAULTS,
-      until: link?.until ?? BUDGET, autoplay: mayAutoplay,
-    });
+    const run = new LiveRun({ id: 'inside', label: '', spec: specFor('inside'), autoplay: mayAutoplay, workers });
     const scrub = $('inside-scrub');
     const scrubValue = $('inside-scrub-value');
     let follow = true;
-    let wantFrame = params.has('frame') && link ? Number(params.get('frame')) : null;
+    let wantFrame = params.has('frame') && sec === 'inside' ? Number(params.get('frame')) : null;
     /** The frame shown: the scrubber's, or null for "the latest state". */
     const frame = () => {
       const n = run.figures.frame_count();
@@ -257,7 +256,7 @@ export function setupArticle({ board, search, reducedMotion }) {
       link: () => {
         const i = frame();
         const extra = i !== null && !follow ? { frame: run.figures.frame_step(i) } : {};
-        return sectionLink('inside', { config: run.config, until: stopStep(run), extra });
+        return sectionLink('inside', run.linkSpec, extra);
       },
       summary: () => {
         const i = frame();
@@ -292,9 +291,7 @@ export function setupArticle({ board, search, reducedMotion }) {
   return sections;
 }
 
-/** The step a share link should stop at: where the run(s) stand if stopped, else the budget. */
-function stopStep(...runs) {
-  const stopped = runs.every((r) => r.state === 'paused' || r.state === 'finished');
-  if (stopped && runs[0].step > 0) return Math.max(...runs.map((r) => r.step));
-  return runs[0].until;
+/** The later of two runs' pause steps (null, no pause, if either has none). */
+function laterStop(a, b) {
+  return a === null || b === null ? null : Math.max(a, b);
 }

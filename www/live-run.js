@@ -1,24 +1,27 @@
-// One live run of the article: a training worker (worker.js, created lazily), the
-// page's copy of its history (a wasm `Figures`), and the rules for when it trains.
+// One live run on the page — the article's figures and the playground alike: a
+// training worker (worker.js, created lazily), the page's copy of its history (a wasm
+// `Figures`), and the rules for when it trains. The one state machine of every live
+// figure: sections and the playground only wire controls and readouts to it.
 //
 // A run trains only while the reader wants it to (`wantPlay`: autoplay, or the Play
 // button) AND its figure is on screen (`visible`, set by the section's
-// IntersectionObserver). Everything else about training — slices, pacing, `until` —
-// is the worker's (see the protocol at the top of worker.js); this class only sends
-// 'init' / 'play' / 'pause' / 'step' and takes in the snapshots.
+// IntersectionObserver). Everything about the run itself — its spec, the schedule of
+// changes, where it pauses, when it is grokked, the stop rule — lives in the worker's
+// Session (src/engine); this class sends 'init' / 'play' / 'pause' / 'step' and the
+// reader's changes, and takes in snapshots and the spec a link should carry
+// (`linkSpec`). See the protocol at the top of worker.js.
 //
-// A run stops by itself at `until` (its step budget, or the step a share link names),
-// when it diverges, or — with `stopWhenGrokked` — right after the step at which test
-// accuracy first reaches 95% (the worker stops there exactly). A stopped run keeps its
-// figure.
+// States: idle (step 0, or no run: a refused spec says why in `configError`), running,
+// paused, finished (stopped at its `until`, where `until` is a step budget), diverged,
+// error (the worker itself failed). A stopped run keeps its figure.
 
-import { Figures } from './pkg/grokking.js';
+import { Figures, check_config } from './pkg/grokking.js';
+import { copySpec } from './params.js';
 
 /**
  * Writes a run's state onto `el` as the data-* attributes the tests and benchmarks read
  * (data-state, -step, -train-acc, -test-acc, -train-loss, -test-loss, -weight-norm,
- * -memorised-at, -grokked-at). `run` has {state, step, metrics, memorisedAt, grokkedAt};
- * used by the article's runs and by the playground.
+ * -memorised-at, -grokked-at, -workers, -train-pairs).
  */
 export function writeRunData(el, run) {
   const m = run.metrics;
@@ -31,47 +34,80 @@ export function writeRunData(el, run) {
   el.dataset.weightNorm = m ? String(m.weight_norm) : '';
   el.dataset.memorisedAt = run.memorisedAt ?? '';
   el.dataset.grokkedAt = run.grokkedAt ?? '';
+  el.dataset.workers = String(run.workersInUse);
+  el.dataset.trainPairs = run.trainPairs ?? '';
 }
+
+/** A request made before a run was replaced, answered after: its answer is not wanted. */
+export class StaleRequest extends Error {}
 
 export class LiveRun {
   /**
    * @param {object} o
    *   id        short name, used in element ids and file names ("puzzle", "decay-on")
    *   label     the run's name for people ("weight decay 1")
-   *   config    the run's Config (see DEFAULTS in params.js)
-   *   until     step budget (the worker pauses exactly there), or null
+   *   spec      the run: {config, schedule, until, stop_when_grokked} (RunSpec)
    *   autoplay  start training as soon as the figure is on screen
-   *   onChange  () => void, called after every message from the worker
-   *   split     let the worker share each step with a second worker (worker.js "Two
-   *             workers"); false where two runs train side by side, one core each
+   *   onChange  (what, msg) => void, called after every change: what is the worker's
+   *             status ('ready', 'snapshot', 'paused', …, with its message msg) or a
+   *             local action ('start' when a run (re)starts, 'play', 'pause', 'hyper')
+   *   workers   how many workers split each step (params.js workerCount; 1 where runs
+   *             train side by side, one core each)
+   *   progress  record the hidden-progress measures (the playground's run)
+   *   untilPauses  a run stopped at its `until` is 'paused' (a pause point from a link)
+   *             rather than 'finished' (a step budget)
    */
-  constructor({ id, label, config, until = null, autoplay = true, onChange = () => {}, split = true }) {
-    this.split = split;
+  constructor({
+    id, label, spec, autoplay = true, onChange = () => {}, workers = 1, progress = false, untilPauses = false,
+  }) {
     this.id = id;
     this.label = label;
-    this.config = { ...config };
-    this.until = until;
+    this.spec = copySpec(spec);
     this.wantPlay = autoplay;
     this.onChange = onChange;
+    this.workers = workers;
+    this.progress = progress;
+    this.untilPauses = untilPauses;
     this.visible = false;
     this.worker = null;
-    this.stopAtGrok = false;
     this.figures = new Figures();
     this.runId = 0;
     this.asked = false; // whether the worker was last told to play
-    this.requests = { csv: [], json: [] };
+    this.resumeNext = false; // the next 'play' is the reader's Play (see worker.js)
+    /** Requests in flight by kind, answered in order: [{resolve, reject, runId}]. */
+    this.requests = { csv: [], json: [], ablate: [], predict: [] };
     this.clear();
   }
 
   clear() {
-    this.state = 'idle'; // idle | running | paused | finished | diverged | error
+    this.state = 'idle';
     this.hasSession = false;
     this.step = 0;
     this.metrics = null;
     this.memorisedAt = null;
     this.grokkedAt = null;
+    this.lr = this.spec.config.lr;
+    this.wd = this.spec.config.wd;
+    this.trainPairs = null;
+    /** Changes by hand sent and not yet answered (the reader's values stand meanwhile). */
+    this.pendingChanges = 0;
+    this.sps = null;
+    this.workersInUse = 1;
     this.message = '';
+    this.configError = null;
     this.stoppedAtGrok = false;
+    /** The spec a share link should carry now, as the worker last said (null: none yet). */
+    this.mirror = null;
+  }
+
+  /** The run's settings at step 0 (as the worker holds them once it has the run). */
+  get config() {
+    return this.linkSpec.config;
+  }
+
+  /** The spec a share link should carry now: the worker's word, else what was asked. */
+  get linkSpec() {
+    return this.mirror ?? this.spec;
   }
 
   /** Creates the worker (once) and starts the run. Cheap to call again. */
@@ -82,45 +118,60 @@ export class LiveRun {
     this.worker.addEventListener('error', (event) => {
       this.state = 'error';
       this.message = `The training worker failed: ${event.message ?? 'unknown error'}.`;
-      this.onChange();
+      this.onChange('error');
     });
     this.start();
   }
 
-  /** Whether the run pauses right after it groks (the worker stops at that step). */
+  /** Whether the run pauses right after it groks (the worker's Run stops at that step). */
   get stopWhenGrokked() {
-    return this.stopAtGrok;
+    return this.spec.stop_when_grokked;
   }
 
   set stopWhenGrokked(on) {
-    this.stopAtGrok = on;
+    this.spec.stop_when_grokked = on;
+    if (this.mirror) this.mirror = { ...this.mirror, stop_when_grokked: on };
     this.worker?.postMessage({ type: 'stop-when-grokked', on });
   }
 
-  /** (Re)starts from step 0 with this.config and this.until. */
+  /** (Re)starts from step 0 with this.spec. */
   start() {
     this.runId += 1;
     this.clear();
     this.figures.reset();
+    // The core's verdict on the settings, at once (the worker reports the same).
+    try {
+      check_config(this.spec.config);
+    } catch (err) {
+      this.configError = err.message;
+    }
     this.asked = this.shouldPlay();
+    this.resumeNext = false;
     this.worker.postMessage({
-      type: 'init', run: this.runId, config: { ...this.config }, hyper: [],
-      until: this.until, play: this.asked, progress: false, split: this.split,
-      stopWhenGrokked: this.stopWhenGrokked,
+      type: 'init', run: this.runId, spec: copySpec(this.spec), play: this.asked,
+      progress: this.progress, workers: this.workers,
     });
-    this.onChange();
+    this.onChange('start');
   }
 
-  /** Replaces the settings and restarts (creating the worker if needed). */
-  restart(config, until = this.until) {
-    this.config = { ...config };
-    this.until = until;
+  /**
+   * Replaces the run (creating the worker if needed): `spec` from step 0, keeping the
+   * stop-when-grokked setting.
+   */
+  restart(spec) {
+    this.spec = { ...copySpec(spec), stop_when_grokked: this.spec.stop_when_grokked };
     if (this.worker === null) this.ensure();
     else this.start();
   }
 
+  /** Whether a run with valid settings is being made (its worker has not answered). */
+  get startingUp() {
+    return this.worker !== null && !this.hasSession && this.configError === null && this.state !== 'error';
+  }
+
   shouldPlay() {
-    return this.wantPlay && this.visible && this.state !== 'diverged' && this.state !== 'error';
+    return this.wantPlay && this.visible && this.configError === null
+      && this.state !== 'diverged' && this.state !== 'error';
   }
 
   /** Tells the worker to play or pause if that differs from what it was last told. */
@@ -129,7 +180,8 @@ export class LiveRun {
     const want = this.shouldPlay();
     if (want === this.asked) return;
     this.asked = want;
-    this.worker.postMessage({ type: want ? 'play' : 'pause' });
+    this.worker.postMessage(want ? { type: 'play', resume: this.resumeNext } : { type: 'pause' });
+    if (want) this.resumeNext = false;
   }
 
   setVisible(visible) {
@@ -137,24 +189,34 @@ export class LiveRun {
     this.sync();
   }
 
+  /** Whether the run is training or about to (what a Play/Pause button shows). */
+  get playing() {
+    return this.state === 'running' || this.asked || (this.startingUp && this.wantPlay);
+  }
+
   togglePlay() {
     if (this.worker === null) this.ensure();
-    if (this.state === 'diverged') return;
-    this.wantPlay = !(this.state === 'running' || this.asked);
-    if (this.wantPlay) this.stoppedAtGrok = false;
-    if (this.wantPlay && !this.visible) this.visible = true; // asked for by hand, on screen
+    if (this.state === 'diverged' || this.state === 'error' || this.configError !== null) return;
+    // Before the run is ready, `asked` says what it was created with (see start()).
+    this.wantPlay = !this.playing;
+    if (this.wantPlay) {
+      this.stoppedAtGrok = false;
+      // The reader's Play: a run standing at its pause point goes on.
+      this.resumeNext = true;
+      this.visible = true; // asked for by hand: the reader is looking at it
+    }
     this.sync();
-    this.onChange();
+    this.onChange('play');
   }
 
   play() {
-    if (this.state === 'running' || this.asked) return;
-    this.togglePlay();
+    if (!this.playing) this.togglePlay();
   }
 
   pause() {
     this.wantPlay = false;
     this.sync();
+    this.onChange('pause');
   }
 
   stepOnce() {
@@ -169,13 +231,52 @@ export class LiveRun {
     this.start();
   }
 
-  /** The history as CSV or JSON text (a Promise), from the worker. */
-  request(kind) {
+  /**
+   * New learning rate and weight decay from the next step on, recorded in the run's
+   * spec (at step 0 they are simply its settings). Without a live run to change (none
+   * yet, refused, or diverged) they become the settings of the next one.
+   */
+  setHyper(lr, wd) {
+    this.lr = lr;
+    this.wd = wd;
+    if (this.worker === null || this.configError !== null || this.state === 'diverged') {
+      this.spec.config = { ...this.spec.config, lr, wd };
+      this.spec.schedule = this.spec.schedule.filter((c) => c.kind !== 'hyper');
+      this.mirror = null;
+      this.onChange('hyper');
+      return;
+    }
+    // A run being made takes it too: the worker handles messages in order.
+    this.pendingChanges += 1;
+    this.worker.postMessage({ type: 'hyper', lr, wd });
+  }
+
+  /** Keeps only `keep` of the training pairs from the next step on (ungrokking). */
+  shrink(keep) {
+    if (this.worker === null || !this.hasSession || this.state === 'diverged') return;
+    this.pendingChanges += 1;
+    this.worker.postMessage({ type: 'shrink', keep });
+  }
+
+  /**
+   * Asks the worker (a Promise): 'csv' and 'json' resolve to the history's text,
+   * 'ablate' to the ablations, 'predict' ({a, b}) to the prediction. Rejects with the
+   * worker's reason, or with a StaleRequest if the run was replaced meanwhile.
+   */
+  request(kind, extra = {}) {
     if (this.worker === null || !this.hasSession) return Promise.reject(new Error('no run yet'));
     return new Promise((resolve, reject) => {
-      this.requests[kind].push({ resolve, reject });
-      this.worker.postMessage({ type: kind });
+      this.requests[kind].push({ resolve, reject, runId: this.runId });
+      this.worker.postMessage({ type: kind, ...extra });
     });
+  }
+
+  answer(msg) {
+    const pending = this.requests[msg.status].shift();
+    if (!pending) return;
+    if (pending.runId !== this.runId) pending.reject(new StaleRequest('the run was replaced'));
+    else if (msg.error !== undefined) pending.reject(new Error(msg.error));
+    else pending.resolve(msg[{ csv: 'csv', json: 'json', ablate: 'ablation', predict: 'prediction' }[msg.status]]);
   }
 
   ingest(snapshot) {
@@ -184,47 +285,58 @@ export class LiveRun {
     this.metrics = snapshot.metrics;
     this.memorisedAt = snapshot.memorised_at ?? null;
     this.grokkedAt = snapshot.grokked_at ?? null;
-    if (this.stopWhenGrokked && this.grokkedAt !== null && this.wantPlay && this.state !== 'paused') {
-      this.wantPlay = false;
-      this.stoppedAtGrok = true;
-      this.sync();
+    if (this.pendingChanges === 0) {
+      // Else the values the reader just chose stand until the worker has applied them.
+      this.lr = snapshot.lr;
+      this.wd = snapshot.wd;
     }
+    this.trainPairs = snapshot.train_pairs;
   }
 
   receive(msg) {
     if (msg.status === 'error' && msg.fatal) {
       this.state = 'error';
       this.message = msg.message;
-      this.onChange();
+      this.onChange('error');
       return;
     }
-    if (msg.status === 'csv' || msg.status === 'json') {
-      this.requests[msg.status].shift()?.resolve(msg[msg.status]);
+    if (Object.hasOwn(this.requests, msg.status)) {
+      this.answer(msg);
       return;
     }
     if (msg.run !== this.runId) return;
+    if (msg.status === 'changed') {
+      this.pendingChanges = Math.max(0, this.pendingChanges - 1);
+      if (msg.error !== undefined) this.message = msg.error;
+    }
+    if (msg.spec) this.mirror = msg.spec;
+    if (msg.workers !== undefined) this.workersInUse = msg.workers;
+    if (msg.snapshot) this.ingest(msg.snapshot);
     switch (msg.status) {
       case 'ready':
         this.hasSession = true;
-        this.ingest(msg.snapshot);
+        this.configError = null;
         this.sync(); // visibility may have changed while the module loaded
         break;
       case 'running':
         this.state = 'running';
         break;
       case 'snapshot':
-        this.ingest(msg.snapshot);
+        this.sps = msg.sps;
         break;
       case 'paused':
-        this.ingest(msg.snapshot);
         this.asked = false;
         if (msg.reason === 'until') {
           this.wantPlay = false;
-          this.state = 'finished';
+          this.state = this.untilPauses ? 'paused' : 'finished';
         } else if (msg.reason === 'grokked') {
-          // Stop when grokked: the worker paused right after the step it grokked at.
+          // Stop when grokked: the run paused right after the step it grokked at.
           this.wantPlay = false;
           this.stoppedAtGrok = true;
+          this.state = 'paused';
+        } else if (msg.reason === 'failed') {
+          this.wantPlay = false;
+          this.message = msg.message;
           this.state = 'paused';
         } else {
           this.state = this.step === 0 ? 'idle' : 'paused';
@@ -232,23 +344,23 @@ export class LiveRun {
         }
         break;
       case 'diverged':
-        this.ingest(msg.snapshot);
         this.state = 'diverged';
         this.wantPlay = false;
         this.asked = false;
         this.message = msg.message;
         break;
       case 'error':
-        for (const kind of ['csv', 'json']) {
-          for (const r of this.requests[kind].splice(0)) r.reject(new Error(msg.message));
+        if (this.hasSession) {
+          this.message = msg.message; // a change refused; the run goes on
+        } else {
+          this.configError = msg.message;
+          this.state = 'idle';
         }
-        this.message = msg.message;
-        if (!this.hasSession) this.state = 'error';
         break;
       default:
         break;
     }
-    this.onChange();
+    this.onChange(msg.status, msg);
   }
 
   /** Mirrors the run onto a readout element: data-* for tests, short text for people. */
@@ -257,8 +369,11 @@ export class LiveRun {
     writeRunData(el, this);
     const pct = (x) => `${(100 * x).toFixed(1)}%`;
     const name = this.label ? `${this.label}: ` : '';
-    el.textContent = m
-      ? `${name}step ${this.step.toLocaleString('en')} · train ${pct(m.train_acc)} · test ${pct(m.test_acc)} · ${this.state}`
-      : `${name}${this.state === 'error' ? this.message : 'waiting to start'}`;
+    let text;
+    if (m) text = `${name}step ${this.step.toLocaleString('en')} · train ${pct(m.train_acc)} · test ${pct(m.test_acc)} · ${this.state}`;
+    else if (this.state === 'error') text = `${name}${this.message}`;
+    else if (this.configError !== null) text = `${name}cannot run: ${this.configError}`;
+    else text = `${name}waiting to start`;
+    el.textContent = text;
   }
 }

@@ -1,32 +1,30 @@
-// The page's entry point, and the playground: wires the playground's controls, the URL,
-// its training worker and its figures, then sets up the article's sections above it
-// (article.js, task.js), the keyboard (keys.js) and presenter mode (present.js).
+// The page's entry point, and the playground: loads the wasm module, reads the link,
+// wires the playground's controls, readouts and figures to its LiveRun, then sets up the
+// article's sections above it (article.js, task.js), the keyboard (keys.js), presenter
+// mode (present.js) and the phase diagram below it (phase.js).
+//
+// The playground's run is a LiveRun (live-run.js), the same state machine as every
+// article figure's: its worker owns the run — settings, the schedule of slider changes,
+// the pause step, stop-when-grokked — and reports back snapshots and the spec a share
+// link should carry. What lives here is page state only: which notices show, whether
+// the URL mirrors the run, what the controls display.
 //
 // The playground trains only while it (or the hidden-progress section, which shows the
 // same run) is on screen and the reader wants it to (autoplay or Play); it owns the URL
 // only once the reader uses it or the page was opened with playground parameters.
 //
-// All computing and drawing happens in Rust (src/web.rs): the worker (worker.js) trains a
-// Session and posts snapshots; this module feeds them to a Figures object, which draws
-// the canvases (through figures.js, which decides when). What lives here is page state:
-//
-//   state.config  the run's base settings (what it started with at step 0)
-//   state.hyper   learning-rate / weight-decay changes during the run [{step, lr, wd}]
-//   state.until   pause exactly at this step (from a link), or null
-//   run           what the worker last told us: state, step, metrics, …
-//
 // Below the playground, the same worker answers two probes on request, at exactly the
-// step it has reached: the key-frequency ablations ({type: 'ablate'}) and "ask the
-// network" ({type: 'predict', a, b}); the phase diagram (phase.js) runs in workers of its
-// own and can load one of its cells into the playground (loadRun).
+// step it has reached: the key-frequency ablations and "ask the network"; the phase
+// diagram (phase.js) runs in workers of its own and can load one of its cells into the
+// playground (loadRun).
 //
-// The URL always mirrors state (history.replaceState), so reloading or sharing it replays
-// the same run: the core is deterministic, so the same settings and the same changes at
-// the same steps give bit-identical numbers.
+// The URL mirrors the run (history.replaceState), so reloading or sharing it replays the
+// same run: the core is deterministic, so the same settings and the same changes at the
+// same steps give bit-identical numbers in the same build.
 
-import init, { Figures, primes, ops, check_config } from './pkg/grokking.js';
+import init, { primes } from './pkg/grokking.js';
 import { Board } from './figures.js';
-import { writeRunData } from './live-run.js';
+import { LiveRun, StaleRequest, writeRunData } from './live-run.js';
 import { loadWasm } from './wasm.js';
 import { setupPhase } from './phase.js';
 import { setupArticle } from './article.js';
@@ -34,18 +32,17 @@ import { setupTask } from './task.js';
 import { setupKeys, register } from './keys.js';
 import { setupPresent } from './present.js';
 import { saveText, runName, wirePngButtons, addPngButtons } from './export.js';
+import { fillFacts } from './facts.js';
 import {
-  DEFAULTS, RANGES, RUN_KEYS, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
-  parseQuery, buildQuery, formatNumber, viewSuffix,
+  initParams, DEFAULTS, LIMITS, OPS, D_CHOICES, HIDDEN_CHOICES, WD_SCALE, LR_SCALE,
+  defaultSpec, describesRun, parseLink, linkQuery, formatNumber, viewSuffix, workerCount,
 } from './params.js';
 
 const $ = (id) => document.getElementById(id);
 
 /**
- * Settings the presets change (everything else returns to the defaults). Measured with
- * `grok train`, seed 0: no decay memorises and stays below 1% test accuracy for 3,000
- * steps; the sweet spot (the default) groks at step 1,100; little data memorises and
- * does not grok within 6,000 steps; lots of data groks within a few hundred steps.
+ * Settings the presets change (everything else returns to the defaults). What each does
+ * is said in the page's prose under the presets, measured with `grok train`, seed 0.
  */
 const PRESETS = {
   'no-decay': { wd: 0 },
@@ -66,6 +63,7 @@ const ui = {
   restartNote: $('restart-note'),
   shareUrl: $('share-url'), copyLink: $('copy-link'), downloadCsv: $('download-csv'),
   downloadJson: $('download-json'), stopGrokked: $('stop-grokked'),
+  shrink: $('shrink'), shrinkKeep: $('shrink-keep'), trainPairs: $('train-pairs'),
   spectrumSummary: $('spectrum-summary'),
   progressKeys: $('progress-keys'), progressNote: $('progress-note'),
   ablate: $('ablate'), ablation: $('ablation'), ablationNote: $('ablation-note'),
@@ -73,36 +71,19 @@ const ui = {
   askResult: $('ask-result'),
 };
 
-const state = { config: { ...DEFAULTS }, hyper: [], until: null, workers: 2 };
-
-/** What the worker last reported. `wantPlay`: the reader wants it running. */
-const run = {
-  id: 0,
-  state: 'idle', // running | paused | diverged | idle
-  hasSession: false,
-  wantPlay: true,
-  step: 0,
-  metrics: null,
-  memorisedAt: null,
-  grokkedAt: null,
-  lr: DEFAULTS.lr,
-  wd: DEFAULTS.wd,
-  /** Whether the playground (or hidden progress) is on screen. */
-  visible: false,
-  /** Whether the worker was last told to play. */
-  asked: false,
-};
+/** The playground's run (made in main(), once the wasm module is loaded). */
+let live = null;
 
 /** Whether the URL mirrors the playground (once used, or opened with its parameters). */
 let ownsUrl = false;
 
 /** Notices shown in #notice, by kind; `url` and `info` can be dismissed. */
-const notices = { url: [], config: null, run: null, info: null };
+const notices = { url: [], run: null, info: null };
 
-let worker = null;
-let figures = null;
 let board = null;
 let restartNoteTimer = null;
+
+const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 // ---------------------------------------------------------------------------------------
 // Notices
@@ -114,7 +95,7 @@ function renderNotices() {
     p.textContent = text;
     nodes.push(p);
   };
-  if (notices.config) para(`This configuration cannot run: ${notices.config}.`);
+  if (live?.configError) para(`This configuration cannot run: ${live.configError}.`);
   if (notices.run) para(notices.run);
   if (notices.url.length > 0) {
     para('Some settings in the link were changed:');
@@ -127,7 +108,12 @@ function renderNotices() {
     nodes.push(list);
   }
   if (notices.info) para(notices.info);
-  ui.noticeText.replaceChildren(...nodes);
+  // Only touch the live region when its text changes, so screen readers announce news.
+  const text = nodes.map((n) => n.textContent).join('\n');
+  if (ui.noticeText.dataset.text !== text) {
+    ui.noticeText.dataset.text = text;
+    ui.noticeText.replaceChildren(...nodes);
+  }
   // The live region itself stays in place (so screen readers announce what appears in
   // it); when empty it only collapses.
   ui.notice.classList.toggle('empty', nodes.length === 0);
@@ -140,7 +126,7 @@ function setInfo(text) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Controls ↔ state
+// Controls ↔ run
 
 function option(value, text) {
   const el = document.createElement('option');
@@ -156,29 +142,31 @@ function fillNumberSelect(select, choices, extra, describe = String) {
   select.value = String(extra);
 }
 
-function fillMenus(primeList) {
-  const { p, d, hidden, op } = state.config;
+/** Shows the run's data and model settings in their menus and fields. */
+function showConfig() {
+  const { p, d, hidden, op, frac, seed } = live.config;
+  const primeList = primes(LIMITS.p[0], LIMITS.p[1]);
   const isPrime = new Set(primeList);
   fillNumberSelect(ui.p, primeList, p, (v) => (isPrime.has(v) ? String(v) : `${v} (not prime)`));
   fillNumberSelect(ui.d, D_CHOICES, d);
   fillNumberSelect(ui.hidden, HIDDEN_CHOICES, hidden);
   ui.op.value = op;
+  ui.frac.value = String(frac);
+  ui.fracValue.textContent = frac.toFixed(frac * 100 === Math.round(frac * 100) ? 2 : 3);
+  ui.seed.value = String(seed);
 }
 
-/** Shows the hyperparameters in force on their sliders. */
-function showHyper(lr, wd) {
-  ui.wd.value = String(WD_SCALE.position(wd));
-  ui.wdValue.textContent = formatNumber(wd);
-  ui.lr.value = String(LR_SCALE.position(lr));
-  ui.lrValue.textContent = formatNumber(lr);
-}
-
-function showConfig() {
-  const c = state.config;
-  ui.frac.value = String(c.frac);
-  ui.fracValue.textContent = c.frac.toFixed(c.frac * 100 === Math.round(c.frac * 100) ? 2 : 3);
-  ui.seed.value = String(c.seed);
-  showHyper(run.lr, run.wd);
+/**
+ * Shows the hyperparameters in force on their sliders — unless a change the reader made
+ * is still on its way to the worker (each key press on a slider is one), so a late reply
+ * does not move the slider back under their hands.
+ */
+function showHyper() {
+  if (live.pendingChanges > 0) return;
+  ui.wd.value = String(WD_SCALE.position(live.wd));
+  ui.wdValue.textContent = formatNumber(live.wd);
+  ui.lr.value = String(LR_SCALE.position(live.lr));
+  ui.lrValue.textContent = formatNumber(live.lr);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -186,18 +174,14 @@ function showConfig() {
 
 /** The query string that replays the run as it is now. */
 function currentQuery() {
-  const paused = run.state === 'paused' && run.step > 0;
-  let until = null;
-  if (paused) until = run.step;
-  else if (state.until !== null && state.until > run.step) until = state.until;
+  const paused = live.state === 'paused' && live.step > 0;
   // A link to a diverged run replays it up to the divergence.
-  const autoplay = run.state === 'running' || run.state === 'diverged' || paused || run.wantPlay;
-  return buildQuery({ config: state.config, hyper: state.hyper, until, autoplay });
+  const autoplay = live.state === 'running' || live.state === 'diverged' || paused || live.wantPlay;
+  return linkQuery(live.linkSpec, autoplay);
 }
 
 function syncUrl() {
-  let query = currentQuery();
-  if (ui.stopGrokked.checked) query += '&stop=1';
+  const query = currentQuery();
   const url = `${location.origin}${location.pathname}${query}#playground`;
   if (ownsUrl) {
     const full = `${query}${viewSuffix(location.search)}`;
@@ -211,15 +195,6 @@ function takeUrl() {
   ownsUrl = true;
 }
 
-/** Plays or pauses the worker as wantPlay and visibility say (only sends changes). */
-function syncPlay() {
-  if (!run.hasSession || run.state === 'diverged') return;
-  const want = run.wantPlay && run.visible;
-  if (want === run.asked) return;
-  run.asked = want;
-  worker.postMessage({ type: want ? 'play' : 'pause' });
-}
-
 // ---------------------------------------------------------------------------------------
 // Readouts
 
@@ -227,33 +202,40 @@ const percent = (x) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—')
 const loss = (x) => (Number.isFinite(x) ? (x < 1e-3 ? x.toExponential(1) : x.toPrecision(3)) : '—');
 
 function showRun() {
-  const m = run.metrics;
-  const el = ui.metrics;
-  writeRunData(el, run);
-  el.dataset.workers = String(run.workers ?? 1);
-  $('m-step').textContent = run.step.toLocaleString('en');
-  $('m-state').textContent = run.state;
+  const m = live.metrics;
+  writeRunData(ui.metrics, live);
+  $('m-step').textContent = live.step.toLocaleString('en');
+  $('m-state').textContent = live.state;
   $('m-train-acc').textContent = m ? percent(m.train_acc) : '—';
   $('m-test-acc').textContent = m ? percent(m.test_acc) : '—';
   $('m-train-loss').textContent = m ? loss(m.train_loss) : '—';
   $('m-test-loss').textContent = m ? loss(m.test_loss) : '—';
   $('m-norm').textContent = m && Number.isFinite(m.weight_norm) ? m.weight_norm.toFixed(1) : '—';
-  el.title = m && m.step !== run.step ? `metrics as of step ${m.step} (measured every few steps while running)` : '';
-  ui.status.textContent = `memorised at step ${run.memorisedAt ?? '—'} · grokked at step ${run.grokkedAt ?? '—'}`;
+  ui.metrics.title = m && m.step !== live.step ? `metrics as of step ${m.step} (measured every few steps while running)` : '';
+  ui.status.textContent = `memorised at step ${live.memorisedAt ?? '—'} · grokked at step ${live.grokkedAt ?? '—'}`;
 
-  const playable = run.hasSession && run.state !== 'diverged';
+  const playable = live.hasSession && live.state !== 'diverged';
   // Play stays pressable while a restarted run is being made (a few milliseconds after
-  // a slider moved at step 0): the wish is kept and sent once the run is ready.
-  ui.play.disabled = !(playable || startingUp());
-  ui.play.textContent = run.state === 'running' || (startingUp() && run.wantPlay) ? 'Pause' : 'Play';
+  // a setting changed): the wish is kept and sent once the run is ready.
+  ui.play.disabled = !(playable || live.startingUp);
+  ui.play.textContent = live.playing ? 'Pause' : 'Play';
   ui.step.disabled = !playable;
-  ui.reset.disabled = !run.hasSession && notices.config !== null;
-  ui.downloadCsv.disabled = !run.hasSession;
-  ui.downloadJson.disabled = !run.hasSession;
-  if (run.state !== 'running') ui.sps.textContent = '— steps/s';
+  ui.shrink.disabled = !playable;
+  ui.trainPairs.textContent = live.trainPairs === null ? '' : `(${live.trainPairs.toLocaleString('en')} now)`;
+  ui.reset.disabled = !live.hasSession && live.configError !== null;
+  ui.downloadCsv.disabled = !live.hasSession;
+  ui.downloadJson.disabled = !live.hasSession;
+  if (live.state === 'running' && live.sps !== null) {
+    const n = live.workersInUse;
+    ui.sps.textContent = `${Math.round(live.sps)} steps/s${n > 1 ? ` · ${n} workers` : ''}`;
+  } else if (live.state !== 'running') {
+    ui.sps.textContent = '— steps/s';
+  }
+  ui.stopGrokked.checked = live.stopWhenGrokked;
 }
 
 function showFigureNotes() {
+  const figures = live.figures;
   for (let i = 0; i < 3; i++) {
     const k = figures.circle_k(i);
     const share = figures.circle_share(i);
@@ -272,197 +254,73 @@ function showFigureNotes() {
   ui.progressNote.hidden = figures.has_measures || figures.point_count === 0;
   const gini = figures.gini();
   ui.spectrumSummary.textContent = gini === undefined ? ''
-    : `Now: ${figures.key_count} key frequenc${figures.key_count === 1 ? 'y holds' : 'ies hold'} 90% of the energy; Gini coefficient ${gini.toFixed(2)} (0: spread evenly, 1: all on one).`;
+    : `Now: ${keys} key frequenc${keys === 1 ? 'y holds' : 'ies hold'} 90% of the energy; Gini coefficient ${gini.toFixed(2)} (0: spread evenly, 1: all on one).`;
 }
 
-/** Takes in a snapshot from the worker. */
-function ingest(snapshot) {
-  figures.ingest(snapshot);
-  run.step = snapshot.step;
-  run.metrics = snapshot.metrics;
-  run.memorisedAt = snapshot.memorised_at;
-  run.grokkedAt = snapshot.grokked_at;
-  if (ui.stopGrokked.checked && run.grokkedAt != null && run.wantPlay) {
-    run.wantPlay = false;
-    syncPlay();
-  }
-  run.lr = snapshot.lr;
-  run.wd = snapshot.wd;
-  showFigureNotes();
-  board.invalidate();
-}
-
-// ---------------------------------------------------------------------------------------
-// Talking to the worker
-
-/** Starts a new run of state.config (+ schedule and until) from step 0. */
-function startRun() {
-  run.id += 1;
-  run.state = 'idle';
-  run.hasSession = false;
-  run.step = 0;
-  run.metrics = null;
-  run.memorisedAt = null;
-  run.grokkedAt = null;
-  run.lr = state.config.lr;
-  run.wd = state.config.wd;
-  notices.run = null;
-  // The core's verdict on the settings, at once (the worker reports the same).
-  try {
-    check_config(state.config);
-    notices.config = null;
-  } catch (err) {
-    notices.config = err.message;
-  }
-  renderNotices();
-  figures.reset();
-  board.invalidate();
-  clearProbes();
-  worker.postMessage({
-    type: 'init',
-    run: run.id,
-    config: { ...state.config },
-    hyper: state.hyper.map((e) => ({ ...e })),
-    until: state.until,
-    play: run.wantPlay && run.visible,
-    split: state.workers !== 1,
-    stopWhenGrokked: ui.stopGrokked.checked,
-  });
-  run.asked = run.wantPlay && run.visible;
-  showConfig();
-  showRun();
-  syncUrl();
-}
-
-/**
- * Restarts from step 0 after a change of data or model (or Reset): the hyperparameters
- * now in force become the run's base settings, and the schedule of changes is dropped.
- */
-function restart(why) {
-  state.config.lr = run.lr;
-  state.config.wd = run.wd;
-  state.hyper = [];
-  state.until = null;
-  startRun();
-  if (why) {
-    ui.restartNote.textContent = why;
-    clearTimeout(restartNoteTimer);
-    restartNoteTimer = setTimeout(() => { ui.restartNote.textContent = ''; }, 4000);
-  }
-}
-
-function onWorkerMessage(event) {
-  const msg = event.data;
-  if (msg.status === 'error' && msg.fatal) {
-    notices.run = msg.message;
-    renderNotices();
-    return;
-  }
-  if (msg.run !== run.id) return; // a reply about a run that has been replaced
-  switch (msg.status) {
-    case 'ready':
-      run.hasSession = true;
-      notices.config = null;
-      renderNotices();
-      ingest(msg.snapshot);
-      run.state = 'idle';
-      syncPlay();
-      break;
-    case 'running':
-      run.state = 'running';
-      break;
-    case 'snapshot':
-      run.workers = msg.workers ?? run.workers;
-      ingest(msg.snapshot);
-      ui.sps.textContent = `${Math.round(msg.sps)} steps/s${run.workers === 2 ? ' · 2 workers' : ''}`;
-      break;
-    case 'workers':
-      run.workers = msg.workers;
-      showRun();
-      break;
-    case 'paused':
-      ingest(msg.snapshot);
-      run.state = run.step === 0 ? 'idle' : 'paused';
-      run.asked = false;
-      if (msg.reason === 'until') {
-        run.wantPlay = false;
-        state.until = null;
-      } else if (msg.reason === 'grokked') {
-        run.wantPlay = false; // Stop when grokked: the worker paused at exactly that step
-      }
-      syncPlay();
-      break;
-    case 'hyper':
-      ingest(msg.snapshot);
-      if (msg.step === 0) {
-        // Before the first step a change is simply the run's setting.
-        state.config.lr = msg.lr;
-        state.config.wd = msg.wd;
-        state.hyper = [];
-      } else if (!msg.scheduled) {
-        state.hyper = state.hyper.filter((e) => e.step < msg.step);
-        state.hyper.push({ step: msg.step, lr: msg.lr, wd: msg.wd });
-      }
-      showHyper(msg.lr, msg.wd);
+/** After every change of the run: readouts, notices, figures, URL. */
+function changed(what, msg) {
+  switch (what) {
+    case 'start':
+      notices.run = null;
+      clearProbes();
+      showConfig();
+      board.invalidate();
       break;
     case 'diverged':
-      ingest(msg.snapshot);
-      run.state = 'diverged';
-      run.wantPlay = false;
-      run.asked = false;
-      notices.run = `${capitalise(msg.message)}. Press Reset to start again.`;
-      renderNotices();
+      notices.run = `${capitalise(live.message)}. Press Reset to start again.`;
       break;
     case 'error':
-      if (!run.hasSession) {
-        // The config was refused: no run, but every control keeps working.
-        notices.config = msg.message;
-        run.state = 'idle';
-      } else {
-        setInfo(capitalise(msg.message));
-      }
-      renderNotices();
+      // The worker itself failed; a refused spec shows through live.configError, a
+      // refused change as info.
+      if (live.state === 'error') notices.run = live.message;
+      else if (live.hasSession) setInfo(capitalise(live.message));
       break;
-    case 'csv':
-      saveText(msg.csv, `${runName('playground', state.config)}.csv`, 'text/csv');
+    case 'changed':
+      if (msg?.error !== undefined) setInfo(`That change was not made: ${msg.error}.`);
       break;
-    case 'json':
-      saveText(msg.json, `${runName('playground', state.config)}.json`, 'application/json');
-      break;
-    case 'ablation':
-      showAblation(msg.ablation);
-      break;
-    case 'prediction':
-      showPrediction(msg);
+    case 'paused':
+      if (msg?.reason === 'failed') setInfo(capitalise(live.message));
       break;
     default:
       break;
   }
+  if (msg?.snapshot) {
+    showFigureNotes();
+    board.invalidate();
+  }
+  showHyper();
+  renderNotices();
   showRun();
   syncUrl();
 }
-
-const capitalise = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
 // ---------------------------------------------------------------------------------------
 // Probes: ablations and "ask the network" (computed in the worker, at the current step)
 
 /** Forgets the readouts of the previous run. */
 function clearProbes() {
+  const { p, op } = live.config;
   ui.ablation.hidden = true;
   ui.ablation.dataset.step = '';
   ui.ablationNote.textContent = '';
   ui.askResult.replaceChildren();
   ui.askResult.dataset.step = '';
   ui.askError.textContent = '';
-  const max = state.config.p - 1;
+  const max = p - 1;
   for (const input of [ui.askA, ui.askB]) {
     input.max = String(max);
     // Keep the suggested pair valid for the new modulus (and b ≠ 0 for division).
     const n = Number(input.value);
-    if (Number.isInteger(n) && n > max) input.value = String(n % state.config.p || 1);
+    if (Number.isInteger(n) && n > max) input.value = String(n % p || 1);
   }
-  $('ask-range').textContent = `0 to ${max}${state.config.op === 'div' ? '; b not 0' : ''}`;
+  $('ask-range').textContent = `0 to ${max}${op === 'div' ? '; b not 0' : ''}`;
+}
+
+/** A probe's answer about a run that has since been replaced is dropped. */
+function unlessStale(show) {
+  return (err) => {
+    if (!(err instanceof StaleRequest)) show(err);
+  };
 }
 
 function showAblation(a) {
@@ -486,12 +344,7 @@ function showAblation(a) {
     : 'This operation has no single Fourier answer variable, so the logits cannot be split by frequency: only the real network is shown.';
 }
 
-function showPrediction(msg) {
-  if (msg.error) {
-    ui.askError.textContent = `${msg.error}.`;
-    return;
-  }
-  const pr = msg.prediction;
+function showPrediction(pr) {
   ui.askError.textContent = '';
   const el = ui.askResult;
   el.dataset.step = String(pr.step);
@@ -526,8 +379,8 @@ function showPrediction(msg) {
 /** Validates the two numbers and asks the worker. */
 function ask(event) {
   event.preventDefault();
-  if (!run.hasSession) return;
-  const p = state.config.p;
+  if (!live.hasSession) return;
+  const { p, op } = live.config;
   const read = (input, name) => {
     const text = input.value.trim();
     const n = Number(text);
@@ -537,95 +390,83 @@ function ask(event) {
   const [a, errA] = read(ui.askA, 'a');
   const [b, errB] = read(ui.askB, 'b');
   let error = errA ?? errB;
-  if (!error && state.config.op === 'div' && b === 0) error = 'b must not be 0 for division';
+  if (!error && op === 'div' && b === 0) error = 'b must not be 0 for division';
   if (error) {
     ui.askError.textContent = `${error}.`;
     return;
   }
-  worker.postMessage({ type: 'predict', a, b });
+  live.request('predict', { a, b })
+    .then(showPrediction, unlessStale((err) => { ui.askError.textContent = `${err.message}.`; }));
 }
 
-/** Loads a run (a clicked phase-diagram cell) into the playground and starts it. */
-function loadRun(config) {
-  takeUrl();
-  state.config = { ...DEFAULTS, ...config };
-  state.hyper = [];
-  state.until = null;
-  run.wantPlay = true;
-  fillMenus(primes(RANGES.p[0], RANGES.p[1]));
-  startRun();
-  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  document.querySelector('.playground').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
-  setInfo(`Loaded the phase-diagram run: weight decay ${config.wd}, training fraction ${config.frac}, p = ${config.p}, seed ${config.seed}.`);
+function ablate() {
+  if (!live.hasSession) return;
+  live.request('ablate').then(showAblation, unlessStale((err) => { ui.ablationNote.textContent = `${capitalise(err.message)}.`; }));
+}
+
+async function download(kind) {
+  const name = `${runName('playground', live.config)}.${kind}`;
+  try {
+    const text = await live.request(kind);
+    saveText(text, name, kind === 'csv' ? 'text/csv' : 'application/json');
+  } catch (err) {
+    if (!(err instanceof StaleRequest)) setInfo(`Could not export: ${err.message}.`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
 // Actions
 
-/** Whether a run with a valid config is being made (its worker has not answered yet). */
-function startingUp() {
-  return !run.hasSession && notices.config === null;
+/**
+ * Restarts from step 0 with `changes` to the data or model settings (or none: Reset):
+ * the hyperparameters now in force become the run's settings, and the schedule of
+ * changes and the pause point are dropped.
+ */
+function restart(changes, why) {
+  live.restart({ config: { ...live.config, lr: live.lr, wd: live.wd, ...changes }, schedule: [], until: null });
+  if (why) {
+    ui.restartNote.textContent = why;
+    clearTimeout(restartNoteTimer);
+    restartNoteTimer = setTimeout(() => { ui.restartNote.textContent = ''; }, 4000);
+  }
+}
+
+/** Starts a new run of `config` (a preset, or a phase-diagram cell) and plays it. */
+function startNew(config) {
+  takeUrl();
+  live.wantPlay = true;
+  live.restart({ config: { ...DEFAULTS, ...config }, schedule: [], until: null });
+}
+
+/** Loads a run (a clicked phase-diagram cell) into the playground and starts it. */
+function loadRun(config) {
+  startNew(config);
+  const still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  document.querySelector('.playground').scrollIntoView({ behavior: still ? 'auto' : 'smooth', block: 'start' });
+  setInfo(`Loaded the phase-diagram run: weight decay ${config.wd}, training fraction ${config.frac}, p = ${config.p}, seed ${config.seed}.`);
 }
 
 function togglePlay() {
-  if (!(run.hasSession || startingUp()) || run.state === 'diverged') return;
   takeUrl();
-  // Before the run is ready, `asked` says what the run was created with (see startRun).
-  run.wantPlay = !(run.state === 'running' || run.asked || (startingUp() && run.wantPlay));
-  // Asked for by hand: the reader is looking at it (or at its keyboard shortcut).
-  if (run.wantPlay) run.visible = true;
-  syncPlay();
-  if (startingUp()) showRun(); // the label; the wish is sent when the run is ready
+  live.togglePlay();
 }
 
 function stepOnce() {
-  if (!run.hasSession || run.state === 'diverged') return;
+  if (!live.hasSession || live.state === 'diverged') return;
   takeUrl();
-  run.wantPlay = false;
-  run.asked = false;
-  worker.postMessage({ type: 'step', n: 1 });
+  live.stepOnce();
 }
 
 function reset() {
   takeUrl();
-  if (run.state === 'diverged') run.wantPlay = false;
   notices.run = null;
-  renderNotices();
-  restart(null);
+  restart({}, null);
 }
 
-/** A weight-decay or learning-rate slider moved to a new value. */
-function changeHyper(lr, wd) {
-  takeUrl();
-  if (run.state !== 'running' && run.step === 0) {
-    // Nothing trained yet: this is simply the run's setting.
-    state.config.lr = lr;
-    state.config.wd = wd;
-    state.hyper = [];
-    startRun();
-    return;
-  }
-  if (!run.hasSession || run.state === 'diverged') {
-    // No live run to change: remember the value for the next one.
-    state.hyper = [];
-    state.config.lr = lr;
-    state.config.wd = wd;
-    run.lr = lr;
-    run.wd = wd;
-    syncUrl();
-    return;
-  }
-  // In force from the worker's next step; the reply confirms the step it applied at.
-  run.lr = lr;
-  run.wd = wd;
-  worker.postMessage({ type: 'hyper', lr, wd });
-}
-
-/** A data or model setting changed: validate and restart. */
+/** A data or model setting changed: restart with it. */
 function changeConfig(key, value, label) {
   takeUrl();
-  state.config[key] = value;
-  restart(`Restarted with ${label}.`);
+  restart({ [key]: value }, `Restarted with ${label}.`);
 }
 
 async function copyLink() {
@@ -644,16 +485,6 @@ async function copyLink() {
   }
 }
 
-function applyPreset(name) {
-  takeUrl();
-  state.config = { ...DEFAULTS, ...PRESETS[name] };
-  state.hyper = [];
-  state.until = null;
-  run.wantPlay = true;
-  fillMenus(primes(RANGES.p[0], RANGES.p[1]));
-  startRun();
-}
-
 // ---------------------------------------------------------------------------------------
 // Wiring
 
@@ -662,15 +493,12 @@ function wireControls() {
   ui.step.addEventListener('click', stepOnce);
   ui.reset.addEventListener('click', reset);
   ui.copyLink.addEventListener('click', copyLink);
-  ui.downloadCsv.addEventListener('click', () => worker.postMessage({ type: 'csv' }));
-  ui.downloadJson.addEventListener('click', () => worker.postMessage({ type: 'json' }));
+  ui.downloadCsv.addEventListener('click', () => download('csv'));
+  ui.downloadJson.addEventListener('click', () => download('json'));
   ui.stopGrokked.addEventListener('change', () => {
-    worker?.postMessage({ type: 'stop-when-grokked', on: ui.stopGrokked.checked });
     takeUrl();
-    if (ui.stopGrokked.checked && run.grokkedAt != null && (run.state === 'running' || run.asked)) {
-      run.wantPlay = false;
-      syncPlay();
-    }
+    // The worker's run stops at once if it has already grokked.
+    live.stopWhenGrokked = ui.stopGrokked.checked;
     syncUrl();
   });
   wirePngButtons($('playground'));
@@ -680,16 +508,30 @@ function wireControls() {
     renderNotices();
   });
   ui.shareUrl.addEventListener('focus', () => ui.shareUrl.select());
-  ui.ablate.addEventListener('click', () => { if (run.hasSession) worker.postMessage({ type: 'ablate' }); });
+  ui.ablate.addEventListener('click', ablate);
   ui.askForm.addEventListener('submit', ask);
 
   // Sliders: the label follows while dragging; the value applies on release (and on
   // every key press), so a drag records one change on the curves, not dozens.
+  ui.wd.max = String(WD_SCALE.max);
+  ui.lr.max = String(LR_SCALE.max);
+  $('wd-help').textContent = `0, then ${formatNumber(WD_SCALE.value(1))} to ${formatNumber(LIMITS.wd[1])} on a log scale`;
+  $('lr-help').textContent = `${formatNumber(LIMITS.lr[0])} to ${formatNumber(LIMITS.lr[1])}, log scale; far above 0.1 training blows up`;
   ui.wd.addEventListener('input', () => { ui.wdValue.textContent = formatNumber(WD_SCALE.value(ui.wd.value)); });
   ui.lr.addEventListener('input', () => { ui.lrValue.textContent = formatNumber(LR_SCALE.value(ui.lr.value)); });
-  ui.wd.addEventListener('change', () => changeHyper(run.lr, WD_SCALE.value(ui.wd.value)));
-  ui.lr.addEventListener('change', () => changeHyper(LR_SCALE.value(ui.lr.value), run.wd));
+  ui.shrink.addEventListener('click', () => {
+    takeUrl();
+    live.shrink(Number(ui.shrinkKeep.value));
+  });
+  const changeHyper = (lr, wd) => {
+    takeUrl();
+    live.setHyper(lr, wd);
+  };
+  ui.wd.addEventListener('change', () => changeHyper(live.lr, WD_SCALE.value(ui.wd.value)));
+  ui.lr.addEventListener('change', () => changeHyper(LR_SCALE.value(ui.lr.value), live.wd));
 
+  ui.frac.min = String(LIMITS.frac[0]);
+  ui.frac.max = String(LIMITS.frac[1]);
   ui.frac.addEventListener('input', () => { ui.fracValue.textContent = Number(ui.frac.value).toFixed(2); });
   ui.frac.addEventListener('change', () => {
     const frac = Number(ui.frac.value);
@@ -702,17 +544,19 @@ function wireControls() {
   ui.p.addEventListener('change', () => changeConfig('p', Number(ui.p.value), `p = ${ui.p.value}`));
   ui.d.addEventListener('change', () => changeConfig('d', Number(ui.d.value), `embedding width ${ui.d.value}`));
   ui.hidden.addEventListener('change', () => changeConfig('hidden', Number(ui.hidden.value), `hidden width ${ui.hidden.value}`));
+  ui.seed.min = String(LIMITS.seed[0]);
+  ui.seed.max = String(LIMITS.seed[1]);
   ui.seed.addEventListener('change', () => {
-    const [lo, hi] = RANGES.seed;
+    const [lo, hi] = LIMITS.seed;
     let seed = Math.round(Number(ui.seed.value));
-    if (!Number.isFinite(seed)) seed = state.config.seed;
+    if (!Number.isFinite(seed)) seed = live.config.seed;
     seed = Math.min(hi, Math.max(lo, seed));
     ui.seed.value = String(seed);
-    if (seed !== state.config.seed) changeConfig('seed', seed, `seed ${seed}`);
+    if (seed !== live.config.seed) changeConfig('seed', seed, `seed ${seed}`);
   });
 
   for (const button of document.querySelectorAll('[data-preset]')) {
-    button.addEventListener('click', () => applyPreset(button.dataset.preset));
+    button.addEventListener('click', () => startNew(PRESETS[button.dataset.preset]));
   }
 
   // Keyboard shortcuts (keys.js) act on the playground while it is the section in view.
@@ -724,8 +568,7 @@ function wireControls() {
   const shown = new Map();
   const observer = new IntersectionObserver((entries) => {
     for (const entry of entries) shown.set(entry.target, entry.isIntersecting);
-    run.visible = [...shown.values()].some(Boolean);
-    syncPlay();
+    live.setVisible([...shown.values()].some(Boolean));
   });
   observer.observe($('playground'));
   observer.observe($('hidden-progress'));
@@ -736,6 +579,7 @@ function setupFigures() {
   board = new Board(() => dark.matches);
   dark.addEventListener('change', () => board.invalidate());
   window.addEventListener('presentchange', () => board.invalidate());
+  const figures = live.figures;
   const add = (id, draw) => board.add($(`fig-${id}`), draw, $(`t-${id}`));
   add('accuracy', (c, s, d) => figures.draw_accuracy(c, s, d));
   add('loss', (c, s, d) => figures.draw_loss(c, s, d));
@@ -752,12 +596,11 @@ for (const type of ['wheel', 'touchmove', 'keydown']) {
 }
 
 async function main() {
+  fillFacts(); // the quoted numbers, meanwhile (no wasm needed)
   // Which build runs here (the workers pick theirs the same way): for tests and bug reports.
   document.documentElement.dataset.wasm = await loadWasm(init);
-  figures = new Figures();
-
-  const primeList = primes(RANGES.p[0], RANGES.p[1]);
-  ui.op.replaceChildren(...ops().map((o) => option(o.name, `(${o.formula}) mod p`)));
+  initParams();
+  ui.op.replaceChildren(...OPS.map((o) => option(o.name, `(${o.label}) mod p`)));
 
   const search = location.search;
   const params = new URLSearchParams(search);
@@ -765,19 +608,20 @@ async function main() {
   $('motion-note').hidden = !reducedMotion;
   // A link to an article section (sec=…) describes that section's run, not this one.
   const forSection = params.has('sec');
-  const parsed = parseQuery(search);
-  const mine = forSection ? { ...parseQuery(''), notices: parsed.notices } : parsed;
-  ownsUrl = !forSection && RUN_KEYS.some((k) => params.has(k));
-  ui.stopGrokked.checked = !forSection && params.get('stop') === '1';
-  state.config = mine.config;
-  state.hyper = mine.hyper;
-  state.until = mine.until;
-  state.workers = parsed.workers;
-  run.wantPlay = mine.autoplay && !reducedMotion;
-  run.lr = state.config.lr;
-  run.wd = state.config.wd;
-  notices.url = parsed.notices;
-  fillMenus(primeList);
+  const link = parseLink(search);
+  const spec = forSection ? defaultSpec() : link.spec;
+  ownsUrl = !forSection && describesRun(link);
+  notices.url = link.notices;
+  live = new LiveRun({
+    id: 'playground',
+    label: '',
+    spec,
+    autoplay: (forSection || link.autoplay) && !reducedMotion,
+    workers: workerCount(link.workers),
+    progress: true,
+    untilPauses: true,
+    onChange: changed,
+  });
   setupPresent(search);
   setupKeys();
   wireControls();
@@ -790,18 +634,11 @@ async function main() {
   if (location.hash && !readerScrolled) document.getElementById(location.hash.slice(1))?.scrollIntoView();
   setupPhase({
     board,
-    getConfig: () => ({ ...state.config, lr: run.lr }),
+    getConfig: () => ({ ...live.config, lr: live.lr }),
     loadRun,
     search,
   });
-
-  worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  worker.addEventListener('message', onWorkerMessage);
-  worker.addEventListener('error', (event) => {
-    notices.run = `The training worker failed: ${event.message ?? 'unknown error'}.`;
-    renderNotices();
-  });
-  startRun();
+  live.ensure();
 }
 
 main().catch((err) => {

@@ -1,55 +1,94 @@
-// Settings of a run as the page sees them: ranges, slider scales, and the query string.
+// What the page knows about a run's settings, all of it read from Rust: the defaults,
+// the ranges, the menus, the query keys, and links parsed and written
+// (src/engine/spec.rs: RunSpec, Link, to_query; src/web/mod.rs binds them). What stays
+// here is the page's own: slider scales built from those ranges, the menu choices for
+// the widths, how many workers a run gets, and where a section's share link points.
 //
-// Every setting lives in the URL so that a link reproduces a run exactly:
+// A link is a run spec in a URL:
 //   ?p=97&op=add&frac=0.3&wd=1&lr=0.01&d=32&hidden=128&seed=0
 //    &hyper=1500:0.01:0,2000:0.01:1   mid-run changes: step:lr:wd, in step order
-//    &until=400                        pause exactly at step 400
+//    &shrink=2500:0.5                  the training set cut to half at step 2500
+//    &until=400   &stop=1              pause exactly at step 400 / once grokked
 //    &autoplay=0                       do not start training on load
-//    &workers=1                        train on one worker (default: two share each step
-//                                      where the browser allows; same numbers either way)
-// Parsing never fails: unknown keys are ignored, garbage is replaced by the default and
-// out-of-range values are clamped, and each such change is reported as a sentence for
-// the page's notice area. Pure functions only: nothing here touches the DOM.
+//    &workers=2                        split each step between this many workers
+// parse_link never fails: unknown keys are ignored, garbage is replaced by the default
+// and out-of-range values are clamped, each change reported as a sentence for the
+// page's notice; link_query writes numbers in their shortest round-trip form, so a link
+// reads back to the identical bits.
+//
+// Everything below needs the wasm module, so nothing runs at import time: main.js calls
+// initParams() once after init(). The exported `let`s are live bindings, filled then.
 
-/** The default run (matches Config::default in src/train.rs). */
-export const DEFAULTS = Object.freeze({
-  p: 97, op: 'add', frac: 0.3, wd: 1, lr: 0.01, d: 32, hidden: 128, seed: 0,
-});
+import {
+  default_config, limits, ops, link_keys, parse_link, link_query, format_number, shards,
+} from './pkg/grokking.js';
 
-/** The ranges the page accepts (the Rust core accepts a little more). */
-export const RANGES = Object.freeze({
-  p: [3, 257],
-  frac: [0.05, 0.95],
-  wd: [0, 10],
-  lr: [1e-4, 10],
-  d: [1, 512],
-  hidden: [1, 2048],
-  seed: [0, 4294967295],
-});
+/** The default run's config (Config::default), frozen; copy it before changing it. */
+export let DEFAULTS;
+/** The page's ranges, {key: [lo, hi]} (LINK_LIMITS in src/engine/spec.rs). */
+export let LIMITS;
+/** The operations for the menus: [{name, label (the formula), needs_prime}]. */
+export let OPS;
+/** Keys that describe a run (p, op, frac, …, hyper, shrink). */
+export let RUN_KEYS;
+/** Weight-decay slider: 0, then 0.001 … the largest decay, ten log steps a decade. */
+export let WD_SCALE;
+/** Learning-rate slider: the smallest … the largest rate, ten log steps a decade. */
+export let LR_SCALE;
 
-/** Menu entries for the widths (other values from a URL are added to the menus). */
+/** Menu entries for the widths (other values from a link are added to the menus). */
 export const D_CHOICES = [4, 8, 16, 32, 64, 128];
 export const HIDDEN_CHOICES = [16, 32, 64, 128, 256, 512];
+/** Where the weight-decay slider's log scale starts, after its 0 (a UI choice). */
+const WD_SLIDER_LOW = 1e-3;
 
-/** Operation names accepted in URLs (the menu's formulas come from the wasm module). */
-export const OP_NAMES = ['add', 'sub', 'mul', 'div', 'x2y2', 'x2xyy2'];
+/** Reads the defaults, ranges, menus and keys from the (initialised) wasm module. */
+export function initParams() {
+  DEFAULTS = Object.freeze(default_config());
+  LIMITS = Object.freeze(limits().link);
+  OPS = ops();
+  RUN_KEYS = link_keys().run;
+  WD_SCALE = logScale(WD_SLIDER_LOW, LIMITS.wd[1], true);
+  LR_SCALE = logScale(LIMITS.lr[0], LIMITS.lr[1], false);
+}
 
-/** Keys of the phase diagram (read by phase.js; see PHASE_KEYS there). */
-export const PHASE_KEYS = ['phase-wd', 'phase-frac', 'phase-steps', 'phase-p', 'phase-workers', 'phase-run'];
+/** A fresh spec of the default run: no schedule, no pause, no stop. */
+export function defaultSpec() {
+  return { config: { ...DEFAULTS }, schedule: [], until: null, stop_when_grokked: false };
+}
+
+/** A deep copy of a spec (specs are plain data; the copy can be changed freely). */
+export function copySpec(spec) {
+  return {
+    config: { ...spec.config },
+    schedule: spec.schedule.map((c) => ({ ...c })),
+    until: spec.until ?? null,
+    stop_when_grokked: spec.stop_when_grokked === true,
+  };
+}
+
+/** Reads a URL or query string: {spec, autoplay, workers (null or N), has_run, notices}. */
+export function parseLink(search) {
+  return parse_link(search);
+}
 
 /**
- * Keys of the article (read by article.js, task.js, present.js):
- *   sec=decay     the run keys describe that section's run, not the playground's
- *   a=3&b=5       the task section's highlighted pair      frame=1200  step shown in "inside"
- *   stop=1        stop when grokked                        present=1, controls=0  presenter mode
+ * Whether a parsed link is about a run: any run key, or a pause step (until=) — such a
+ * link is for the playground (or, with sec=, for that section).
  */
-export const ARTICLE_KEYS = ['sec', 'a', 'b', 'frame', 'stop', 'present', 'controls'];
+export function describesRun(link) {
+  return link.has_run || link.spec.until !== null;
+}
 
-/** Keys that describe a run (their presence means "this link is about a run"). */
-export const RUN_KEYS = [...Object.keys(DEFAULTS), 'hyper', 'until'];
+/** The query string (with '?') that replays `spec`; autoplay false adds autoplay=0. */
+export function linkQuery(spec, autoplay = true) {
+  return link_query(spec, autoplay);
+}
 
-/** Keys the query string may contain. */
-const KNOWN = new Set([...RUN_KEYS, 'autoplay', 'workers', ...PHASE_KEYS, ...ARTICLE_KEYS]);
+/** A number as the page shows it (six significant digits, no exponent in range). */
+export function formatNumber(x) {
+  return format_number(x);
+}
 
 /** Rounds to two significant digits, so slider values are short and exact in URLs. */
 const nice = (x) => Number(x.toPrecision(2));
@@ -77,131 +116,28 @@ function logScale(lo, hi, zeroAtStart) {
   };
 }
 
-/** Weight decay slider: 0, then 0.001 … 10 (41 log-spaced values). */
-export const WD_SCALE = logScale(1e-3, 10, true);
-/** Learning-rate slider: 0.0001 … 10 (51 log-spaced values; above ~1 runs diverge). */
-export const LR_SCALE = logScale(1e-4, 10, false);
-
-/** A number for display: short, no exponent for the ranges used here. */
-export function formatNumber(x) {
-  if (x === 0) return '0';
-  if (Math.abs(x) >= 1e-4 && Math.abs(x) < 1e6) return String(Number(x.toPrecision(6)));
-  return x.toExponential(2);
-}
-
-/** Parses a number field: returns [value, complaint | null]. */
-function numberParam(raw, key, { integer = false }) {
-  const def = DEFAULTS[key];
-  const [lo, hi] = RANGES[key];
-  const trimmed = raw.trim();
-  const x = trimmed === '' ? NaN : Number(trimmed);
-  if (!Number.isFinite(x)) {
-    return [def, `${key}=${raw} is not a number: using the default ${formatNumber(def)}`];
-  }
-  let v = x;
-  let why = null;
-  if (integer && !Number.isInteger(v)) {
-    v = Math.round(v);
-    why = `${key}=${raw} is not a whole number: using ${v}`;
-  }
-  if (v < lo || v > hi) {
-    v = Math.min(hi, Math.max(lo, v));
-    why = `${key}=${raw} is out of range (${formatNumber(lo)} to ${formatNumber(hi)}): using ${formatNumber(v)}`;
-  }
-  return [v, why];
-}
-
-/** Parses `hyper=step:lr:wd,…`; entries that do not parse are dropped with a complaint. */
-function parseHyper(raw, notices) {
-  const out = [];
-  for (const entry of raw.split(',')) {
-    if (entry.trim() === '') continue;
-    const parts = entry.split(':');
-    const [step, lr, wd] = parts.map((s) => (s.trim() === '' ? NaN : Number(s)));
-    const ok = parts.length === 3 && Number.isInteger(step) && step >= 1
-      && Number.isFinite(lr) && Number.isFinite(wd)
-      && lr >= RANGES.lr[0] && lr <= RANGES.lr[1] && wd >= RANGES.wd[0] && wd <= RANGES.wd[1]
-      && (out.length === 0 || step > out[out.length - 1].step);
-    if (ok) out.push({ step, lr, wd });
-    else notices.push(`ignored the change "${entry}" in hyper= (expected step:lr:wd, steps increasing, lr ${RANGES.lr[0]} to ${RANGES.lr[1]}, wd 0 to ${RANGES.wd[1]})`);
-  }
-  return out;
-}
+/** Most workers one run is split between. */
+const MAX_WORKERS = 8;
 
 /**
- * Reads a query string into {config, hyper, until, autoplay, workers, notices}. A composite p in
- * range is kept: it is fine for most operations, and for division the core's validation
- * explains why not.
+ * How many workers a run is split between: `asked` (a link's workers=N) if given, else
+ * as many as help — one per core but one, left for the page's own thread, up to
+ * MAX_WORKERS — rounded down to a power of two that divides the number of gradient
+ * shards (a Rust constant: each worker takes an equal share of them); at least 1, and 1
+ * where the page cannot share memory between workers (not cross-origin isolated).
+ *
+ * Two cores are the exception: both train, since two workers there take 1.5 times as
+ * many steps a second as one (README, "Figures") while the page's thread needs about a
+ * tenth of a core.
  */
-export function parseQuery(search) {
-  const params = new URLSearchParams(search);
-  const notices = [];
-  const config = { ...DEFAULTS };
-  let hyper = [];
-  let until = null;
-  let autoplay = true;
-  let workers = 2;
-  const seen = new Set();
-  for (const [key, raw] of params) {
-    if (!KNOWN.has(key)) {
-      notices.push(`ignored the unknown parameter "${key}"`);
-      continue;
-    }
-    if (seen.has(key)) {
-      notices.push(`"${key}" is given more than once: using the first`);
-      continue;
-    }
-    seen.add(key);
-    let why = null;
-    switch (key) {
-      case 'op':
-        if (OP_NAMES.includes(raw)) config.op = raw;
-        else why = `op=${raw} is not an operation (${OP_NAMES.join(', ')}): using ${DEFAULTS.op}`;
-        break;
-      case 'p': case 'd': case 'hidden': case 'seed':
-        [config[key], why] = numberParam(raw, key, { integer: true });
-        break;
-      case 'frac': case 'wd': case 'lr':
-        [config[key], why] = numberParam(raw, key, {});
-        break;
-      case 'hyper':
-        hyper = parseHyper(raw, notices);
-        break;
-      case 'until': {
-        const n = Number(raw);
-        if (raw.trim() !== '' && Number.isInteger(n) && n >= 1) until = n;
-        else why = `until=${raw} is not a step number (1 or more): ignored`;
-        break;
-      }
-      case 'autoplay':
-        if (raw === '0' || raw === '1') autoplay = raw === '1';
-        else why = `autoplay=${raw} should be 0 or 1: using 1`;
-        break;
-      case 'workers':
-        if (raw === '1' || raw === '2') workers = Number(raw);
-        else why = `workers=${raw} should be 1 or 2: using 2`;
-        break;
-      default:
-        break;
-    }
-    if (why) notices.push(why);
-  }
-  return { config, hyper, until, autoplay, workers, notices };
-}
-
-/**
- * Writes the state back as a query string (fixed key order; numbers in JS's shortest
- * round-trip form, so parsing the result gives bit-identical values).
- */
-export function buildQuery({ config, hyper = [], until = null, autoplay = true }) {
-  const parts = [];
-  for (const key of Object.keys(DEFAULTS)) parts.push(`${key}=${encodeURIComponent(String(config[key]))}`);
-  if (hyper.length > 0) {
-    parts.push(`hyper=${hyper.map((e) => `${e.step}:${e.lr}:${e.wd}`).join(',')}`);
-  }
-  if (until !== null) parts.push(`until=${until}`);
-  if (!autoplay) parts.push('autoplay=0');
-  return `?${parts.join('&')}`;
+export function workerCount(asked = null) {
+  if (!(self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function')) return 1;
+  const cores = navigator.hardwareConcurrency || 1;
+  const wanted = Math.min(asked ?? (cores <= 2 ? cores : cores - 1), MAX_WORKERS);
+  const shardCount = shards();
+  let n = 1;
+  while (n * 2 <= wanted && shardCount % (n * 2) === 0) n *= 2;
+  return n;
 }
 
 /** The view settings of the current URL (presenter mode, controls), to keep in links. */
@@ -215,11 +151,11 @@ export function viewSuffix(search) {
 }
 
 /**
- * A share link to one article section's run: the run keys, `sec=<id>`, any `extra`
+ * A share link to one article section's run: the spec's query, `sec=<id>`, any `extra`
  * keys ({a: 3}), and `#<id>` so the link opens at that section.
  */
-export function sectionLink(id, { config, until = null, extra = {} }) {
-  let query = buildQuery({ config, until });
+export function sectionLink(id, spec, extra = {}) {
+  let query = linkQuery(spec, true);
   query += `&sec=${id}`;
   for (const [k, v] of Object.entries(extra)) query += `&${k}=${encodeURIComponent(String(v))}`;
   return `${location.origin}${location.pathname}${query}#${id}`;

@@ -3,17 +3,21 @@
 // core) and hands each the next cell when it reports the previous one.
 //
 // The stop rule (budget spent, or generalised) and the classification into confusion /
-// memorisation / grokking / comprehension live in Rust (sweep::cell_finished and
-// sweep::Phase::classify); this file only paces the work.
+// memorisation / grokking / comprehension live in Rust (sweep::cell_spec run by the
+// engine's Run, and sweep::Phase::classify); this file only paces the work, with the
+// same Rust Pacer as the training workers (worker.js).
 //
 //   in  {type: 'cell', job, index, config, budget}   train this cell
-//       {type: 'cancel'}                              drop the current cell
+//       {type: 'cancel', job}                         drop the current cell
 //   out {status: 'ready'}                             the wasm module is loaded
 //       {status: 'step', job, index, step}            at most ~4 per second while training
 //       {status: 'done', job, index, cell, ms}        classified (see Cell in src/sweep.rs)
+//       {status: 'cancelled', job, step}              the cancel is done: the cell
+//                                                     dropped stood at `step` (null:
+//                                                     there was none)
 //       {status: 'error', job, index, message}        bad config, or wasm failed to load
 
-import init, { CellRun } from './pkg/grokking.js';
+import init, { CellRun, Pacer } from './pkg/grokking.js';
 import { loadWasm } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
@@ -22,7 +26,7 @@ const SLICE_MS = 40;
 /** Minimum interval between 'step' reports. */
 const REPORT_MS = 250;
 
-let current = null; // {job, index, cellRun, t0, msPerStep, lastReport}
+let current = null; // {job, index, cellRun, pacer, t0, lastReport}
 /** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
 const queueSlice = scheduler(() => slice());
 
@@ -38,23 +42,21 @@ const loaded = loadWasm(init).then(
 );
 
 function drop() {
-  if (current !== null) current.cellRun.free();
+  if (current !== null) {
+    current.cellRun.free();
+    current.pacer.free();
+  }
   current = null;
 }
 
 function slice() {
   if (current === null) return;
   const c = current;
-  const n = c.msPerStep === null ? 1 : Math.max(1, Math.round(SLICE_MS / c.msPerStep));
   const t0 = performance.now();
   const before = c.cellRun.step;
-  const done = c.cellRun.run(n);
+  const done = c.cellRun.run(c.pacer.steps());
   const now = performance.now();
-  const taken = c.cellRun.step - before;
-  if (taken > 0) {
-    const per = (now - t0) / taken;
-    c.msPerStep = c.msPerStep === null ? per : 0.7 * c.msPerStep + 0.3 * per;
-  }
+  c.pacer.record(c.cellRun.step - before, now - t0);
   if (done) {
     const cell = c.cellRun.cell();
     drop();
@@ -72,7 +74,9 @@ self.onmessage = async (event) => {
   const msg = event.data;
   if (msg.type === 'cancel') {
     // Handled between slices, so at most one slice (~40 ms) late.
+    const step = current?.cellRun.step ?? null;
     drop();
+    self.postMessage({ status: 'cancelled', job: msg.job, step });
     return;
   }
   if (!(await loaded)) return;
@@ -83,8 +87,8 @@ self.onmessage = async (event) => {
       job: msg.job,
       index: msg.index,
       cellRun: new CellRun(msg.config, msg.budget),
+      pacer: new Pacer(SLICE_MS),
       t0: performance.now(),
-      msPerStep: null,
       lastReport: performance.now(),
     };
   } catch (err) {

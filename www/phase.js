@@ -4,6 +4,10 @@
 // (PhaseFigure → plots::draw_phase_diagram); this module hands out cells, keeps time,
 // mirrors the cells into an accessible table and loads a clicked cell into the playground.
 //
+// #phase carries the state for tests: data-state (idle, running, done, cancelled, error),
+// data-done, data-total, data-workers, and after a Cancel data-cancel-acks (workers that
+// have dropped their cell) and data-cancelled-at (the steps the dropped cells stood at).
+//
 // URL parameters (for classrooms and the end-to-end test; all optional):
 //   phase-wd=0,0.1,1      weight decays (default 0, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 //   phase-frac=0.3,0.7    training fractions (default 0.1, 0.2, …, 0.9)
@@ -228,6 +232,16 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
 
   function onMessage(w, msg) {
     if (msg.status === 'ready') return;
+    if (msg.status === 'cancelled') {
+      // A worker has let go of its cell (the job is over for the page already).
+      const acks = Number(ui.root.dataset.cancelAcks ?? 0) + 1;
+      ui.root.dataset.cancelAcks = String(acks);
+      if (msg.step !== null) {
+        const at = ui.root.dataset.cancelledAt ? ui.root.dataset.cancelledAt.split(',') : [];
+        ui.root.dataset.cancelledAt = [...at, msg.step].join(',');
+      }
+      return;
+    }
     if (msg.status === 'error' && msg.job === undefined) {
       fail(msg.message); // the worker could not load the wasm module
       return;
@@ -314,9 +328,12 @@ export function setupPhase({ board, getConfig, loadRun, search }) {
   function cancel() {
     if (!job.active) return;
     job.active = false;
+    const old = job.id;
     job.id += 1; // replies still in flight belong to the old job
+    ui.root.dataset.cancelAcks = '0';
+    ui.root.dataset.cancelledAt = '';
     for (const w of workers) {
-      w.postMessage({ type: 'cancel' });
+      w.postMessage({ type: 'cancel', job: old });
       w.busy = false;
     }
     job.cells.forEach((cell, i) => {

@@ -20,10 +20,9 @@ function el(tag, attrs = {}, text = '') {
  * @param {HTMLElement} root     the empty .run-bar element
  * @param {object} o
  *   id       the section id
- *   runs     [LiveRun]: Play/Step/Reset act on all of them together
+ *   runs     [LiveRun]: Play/Step/Reset and "Stop when grokked" act on all of them
  *   pngs     [[canvasId, label]]
  *   link     () => the share URL of the section's run as it is now
- *   onStop   (checked) => void, optional
  * Returns {update()} to refresh button states and the link after a change.
  */
 export function buildRunBar(root, { id, runs, pngs, link }) {
@@ -68,7 +67,7 @@ export function buildRunBar(root, { id, runs, pngs, link }) {
     }
   }
 
-  const anyRunning = () => runs.some((r) => r.state === 'running' || r.asked);
+  const anyRunning = () => runs.some((r) => r.playing);
   play.addEventListener('click', () => {
     const running = anyRunning();
     for (const r of runs) {
@@ -79,13 +78,9 @@ export function buildRunBar(root, { id, runs, pngs, link }) {
   step.addEventListener('click', () => runs.forEach((r) => r.stepOnce()));
   reset.addEventListener('click', () => runs.forEach((r) => r.reset()));
   stopBox.addEventListener('change', () => {
-    for (const r of runs) {
-      r.stopWhenGrokked = stopBox.checked;
-      if (stopBox.checked && r.grokkedAt !== null && (r.state === 'running' || r.asked)) {
-        r.stoppedAtGrok = true;
-        r.pause();
-      }
-    }
+    // A run that has already grokked stops at once (its worker's Run decides).
+    for (const r of runs) r.stopWhenGrokked = stopBox.checked;
+    update();
   });
   copy.addEventListener('click', async () => {
     const url = link();

@@ -6,27 +6,29 @@
 //
 // URL (a share link): sec=task with p, op, frac, seed and a, b.
 
-import { ops, draw_task_clock, draw_task_pairs, task_pair_at, task_summary } from './pkg/grokking.js';
-import { DEFAULTS, parseQuery, sectionLink } from './params.js';
+import { primes, draw_task_clock, draw_task_pairs, task_pair_at, task_summary } from './pkg/grokking.js';
+import { DEFAULTS, LIMITS, OPS, defaultSpec, parseLink, sectionLink } from './params.js';
 import { wirePngButtons } from './export.js';
 
 const $ = (id) => document.getElementById(id);
 
-const P_CHOICES = [5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 47, 53, 59, 61, 67, 71, 79, 89, 97];
+/** The moduli offered: the primes up to 97 from 5 (a table of 3 × 3 shows too little). */
+const P_MENU = [5, 97];
 
 export function setupTask({ board, search }) {
   const params = new URLSearchParams(search);
   const linked = params.get('sec') === 'task';
-  const config = { ...DEFAULTS, p: 23, ...(linked ? parseQuery(search).config : {}) };
+  const config = { ...DEFAULTS, p: 23, ...(linked ? parseLink(search).spec.config : {}) };
   const ui = {
     p: $('task-p'), op: $('task-op'), frac: $('task-frac'), fracValue: $('task-frac-value'),
     a: $('task-a'), b: $('task-b'), seed: $('task-seed'), link: $('task-link'),
     summary: $('task-summary'), pairs: $('fig-pairs'),
   };
-  const choices = [...new Set([...P_CHOICES, config.p])].sort((x, y) => x - y);
+  const choices = [...new Set([...primes(...P_MENU), config.p])].sort((x, y) => x - y);
   for (const p of choices) ui.p.append(new Option(String(p), String(p)));
-  const formulas = ops();
-  for (const o of formulas) ui.op.append(new Option(`(${o.formula}) mod p`, o.name));
+  for (const o of OPS) ui.op.append(new Option(`(${o.label}) mod p`, o.name));
+  ui.frac.min = String(LIMITS.frac[0]);
+  ui.frac.max = String(LIMITS.frac[1]);
   let a = linked && params.has('a') ? Number(params.get('a')) : 9;
   let b = linked && params.has('b') ? Number(params.get('b')) : 17;
 
@@ -61,7 +63,7 @@ export function setupTask({ board, search }) {
       sentence = err.message;
     }
     ui.summary.textContent = `With p = ${config.p}, a = ${a}, b = ${b}: ${sentence}`;
-    ui.link.dataset.href = sectionLink('task', { config, extra: { a, b } });
+    ui.link.dataset.href = sectionLink('task', { ...defaultSpec(), config }, { a, b });
     board.touch(clock);
     board.touch(pairs);
   }
@@ -83,11 +85,15 @@ export function setupTask({ board, search }) {
 
   // Pick a pair by clicking the table, or with the arrow keys while it has the focus.
   ui.pairs.addEventListener('click', (event) => {
-    // CSS pixels from the canvas's corner; the layout is the drawing's own (Rust).
+    // The layout is the drawing's own (Rust), in the canvas's pixels: convert the click
+    // from CSS pixels by the canvas's pixels per CSS pixel (the device-pixel ratio,
+    // which browser zoom changes too). The drawing scale is not that ratio: it also
+    // holds the page's text zoom (presenter mode).
     const rect = ui.pairs.getBoundingClientRect();
-    const scale = board.scaleOf(ui.pairs);
-    const hit = task_pair_at(ui.pairs.width, ui.pairs.height, scale, config.p,
-      event.clientX - rect.left, event.clientY - rect.top);
+    if (rect.width === 0 || rect.height === 0) return;
+    const x = (event.clientX - rect.left) * (ui.pairs.width / rect.width);
+    const y = (event.clientY - rect.top) * (ui.pairs.height / rect.height);
+    const hit = task_pair_at(ui.pairs.width, ui.pairs.height, board.scaleOf(ui.pairs), config.p, x, y);
     if (hit) {
       [a, b] = [hit[0], hit[1]];
       show();

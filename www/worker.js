@@ -1,60 +1,74 @@
-// The training worker: owns a Session (a Trainer in wasm) and trains it in time slices,
-// so the page never waits for training and training never waits for the page.
+// The training worker: wiring around a wasm `Session` (src/web/session.rs), which owns
+// the run — its spec (config, schedule of mid-run changes, pause step, stop when
+// grokked), the stepping, the stop rule and the snapshots (src/engine/run.rs). This file
+// only keeps the clock: it trains in time slices so the page never waits for training
+// and training never waits for the page, and it starts the followers that share each
+// step where the page allows.
 //
-// Started by main.js as a module worker. Messages in ({type, ...}), replies out
-// ({status, run, ...}); `run` echoes the id of the init/reset that created the session,
-// so the page can drop replies from a run it has already replaced.
+// Started by live-run.js as a module worker. Messages in ({type, ...}), replies out
+// ({status, run, ...}); `run` echoes the id of the init that created the session, so the
+// page can drop replies about a run it has already replaced.
 //
-//   in  {type: 'init', run, config, hyper, until, play, progress, split}  new session
-//                               ('reset': the same); progress: record the hidden-progress
-//                               measures (default true); split: false to train on this
-//                               worker alone (default: split each step with a second
-//                               worker where the page is cross-origin isolated and the
-//                               machine has two cores, see "Two workers" below)
-//       {type: 'play'}          train until paused (or `until`, or divergence)
+//   in  {type: 'init', run, spec, play, progress, workers}  a new session of `spec`
+//                               ({config, schedule, until, stop_when_grokked}; see
+//                               RunSpec); play: start training at once; progress:
+//                               record the hidden-progress measures (default true);
+//                               workers: split each step between this many workers
+//                               (default 1; see "Followers" below)
+//       {type: 'play', resume}  train until paused or the run stops itself. resume: the
+//                               reader pressed Play, so a run standing at its until
+//                               step or at its grokked step goes on (Session.resume);
+//                               without it (the figure came back on screen) a run that
+//                               is due to stop stays stopped
 //       {type: 'pause'}
-//       {type: 'step', n}       take n steps now, then stay paused
-//       {type: 'hyper', lr, wd} change learning rate / weight decay from the next step
-//       {type: 'until', step}   pause exactly at this step (null: never)
+//       {type: 'step', n}       take n steps now (going on past a stop), then stay paused
+//       {type: 'hyper', lr, wd} learning rate / weight decay from the next step on,
+//                               recorded in the spec's schedule (at step 0: the config)
+//       {type: 'shrink', keep}  keep only this fraction of the training pairs from the
+//                               next step on (ungrokking), recorded in the schedule
 //       {type: 'stop-when-grokked', on}  pause right after the step at which test
-//                               accuracy first reaches 95% (also an init field,
-//                               stopWhenGrokked); pauses at once if already past it
-//       {type: 'csv'}           the history as CSV
-//       {type: 'json'}          the history as JSON
+//                               accuracy first reaches 95% (at once if it already has)
+//       {type: 'csv'} {type: 'json'}    the history as CSV / JSON text
 //       {type: 'ablate'}        the key-frequency ablations at exactly the current step
 //       {type: 'predict', a, b} the network's answer to (a, b) at the current step
-//   out {status: 'ready', config, snapshot}     session created (config normalised)
-//       {status: 'workers', workers}            1 or 2: how many workers now train this run
-//       {status: 'running'}
-//       {status: 'snapshot', snapshot, sps}     at most ~7 per second while running
-//                                               (metrics: the latest recorded point)
-//       {status: 'paused', snapshot, reason}    reason: 'pause', 'step', 'until' or
-//                                               'grokked'
-//                                               (metrics: measured at exactly this step)
-//       {status: 'hyper', step, lr, wd, snapshot, scheduled}  a change took effect
-//       {status: 'diverged', message, snapshot}
-//       {status: 'error', message, fatal}       bad config (fatal: wasm failed to load)
-//       {status: 'csv', csv}
-//       {status: 'json', json}
-//       {status: 'ablation', ablation}          see Ablation in src/web.rs
-//       {status: 'prediction', prediction}      see Prediction in src/web.rs
-//       {status: 'prediction', error}           a or b refused (message for the reader)
+//   out {status: 'ready', snapshot, spec, workers}   session made; spec: normalised
+//       {status: 'workers', workers, spec}  how many workers now train this run
+//       {status: 'running', spec, workers}
+//       {status: 'snapshot', snapshot, sps, workers}  at most ~7 a second while running
+//                                           (metrics: the latest recorded point)
+//       {status: 'paused', snapshot, reason, message?, spec, workers}  reason: 'pause',
+//                                           'step', or the run's own stop ('until',
+//                                           'grokked', 'failed' with its message);
+//                                           metrics measured at exactly this step
+//       {status: 'changed', snapshot, spec, workers}  a hyper/shrink change took effect
+//       {status: 'changed', error}          … or was refused (one reply per change)
+//       {status: 'spec', spec}              the spec changed (stop when grokked)
+//       {status: 'diverged', message, snapshot, spec, workers}
+//       {status: 'error', message, fatal}   a refused spec or change (fatal: the wasm
+//                                           module failed to load)
+//       {status: 'csv', csv} {status: 'json', json} {status: 'ablate', ablation}
+//       {status: 'predict', prediction}
+//                               each request is answered, in order; with {error} instead
+//                               when it cannot be (no run, or a or b refused)
+// Every `spec` out is the one a share link should carry now (Session.link_spec: the
+// run as it happened, pausing at the current step when it stands still), so the page
+// builds links from it without knowing the rules.
 //
-// Pacing: each slice runs a batch of steps sized to take ~30 ms (measured, adaptive),
-// then yields through a MessageChannel (no setTimeout clamping) so pause and slider
-// messages are handled within one slice.
+// Pacing: each slice takes as many steps as the Rust Pacer says fit in ~30 ms, then
+// yields through a MessageChannel (scheduler.js) so pause and slider messages are
+// handled within one slice; a snapshot goes out at most every ~150 ms.
 //
-// Two workers: one wasm thread tops out well below what the machine's two cores can do,
-// so where SharedArrayBuffer is available (the page is cross-origin isolated: our
-// server sends COOP/COEP) this worker starts a follower (half-worker.js) holding a copy
-// of the same run. Every step, each computes the gradient of one fixed half of the
-// training batch, they swap halves through shared memory (Link in src/web.rs) and both
-// take the same update, bit-identical to one worker doing both halves. The follower
-// must be at the same step as this worker: a run that starts stepping before the
-// follower is ready (it waits up to PARTNER_WAIT_MS) trains alone to its end. If the
-// follower fails, training goes on here alone; nothing is lost.
+// Followers: one wasm thread tops out well below what a machine's cores can do, so
+// where the page is cross-origin isolated (SharedArrayBuffer exists) and asks for N > 1
+// workers, this worker starts N − 1 followers (follower.js), each with a copy of the
+// same run, all on one SharedArrayBuffer (Link; the protocol is src/engine/split.rs):
+// every step each computes its share of the gradient, they exchange shares and all take
+// the same update, bit-identical to one worker. A run starts split only if every
+// follower is ready at step 0 (they get FOLLOWER_WAIT_MS); otherwise it trains alone to
+// its end and the followers join the next run. If a follower fails, training goes on
+// here alone from then on; nothing is lost.
 
-import init, { Link, Session } from './pkg/grokking.js';
+import init, { Link, Pacer, Session } from './pkg/grokking.js';
 import { loadWasm } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
@@ -68,14 +82,11 @@ const SLICE_MS = 30;
 const POST_MS = 150;
 /** Window over which steps per second are measured. */
 const SPS_WINDOW_MS = 1000;
-/** How long a fresh run waits for its follower before it starts alone. */
-const PARTNER_WAIT_MS = 3000;
+/** How long a fresh run waits for its followers before it starts alone. */
+const FOLLOWER_WAIT_MS = 3000;
 
-/** Whether this browser and machine can split steps between two workers at all. */
-const canSplit =
-  self.crossOriginIsolated === true &&
-  typeof SharedArrayBuffer === 'function' &&
-  (navigator.hardwareConcurrency ?? 1) >= 2;
+/** Whether this page can share memory between workers at all. */
+const canSplit = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
 
 const loaded = loadWasm(init).then(
   () => true,
@@ -86,28 +97,22 @@ const loaded = loadWasm(init).then(
 );
 
 let session = null;
+let pacer = null;
 let run = 0;
 let playing = false;
-let until = null;
-/** Scheduled hyperparameter changes (from a shared link), by increasing step. */
-let pending = [];
-/** Measured milliseconds per step (exponential moving average). */
-let msPerStep = null;
 let lastPost = 0;
 /** Recent (time, step) samples for the steps/s readout. */
 let samples = [];
+/** The followers: nested workers, created for the first split run and kept. */
+const followers = [];
 /**
- * The follower: {worker, link, state} with state 'loading' (its session is being made),
- * 'ready' (in step with this run: steps are split) or 'idle' (not part of this run).
- * null before the first split run, or for good once it failed.
+ * This run's split: {link, workers, state} with state 'loading' (followers are making
+ * their sessions), 'ready' (all in step: steps are split) or 'alone' (too late for this
+ * run); null when the run trains alone.
  */
-let partner = null;
-/** Stop when grokked: whether this run pauses right after the step it groks at. */
-let stopWhenGrokked = false;
-/** Set by advance when a batch stopped because the run grokked (Stop when grokked). */
-let grokStop = false;
-/** Set when the follower failed: this worker trains alone from then on. */
-let partnerBroken = false;
+let split = null;
+/** Set when a follower failed: this worker trains alone from then on. */
+let splitBroken = false;
 /** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
 const queueSlice = scheduler(() => slice());
 
@@ -119,129 +124,103 @@ function errorMessage(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Applies scheduled changes that are due at the current step. */
-function applyDue() {
-  while (pending.length > 0 && pending[0].step <= session.step) {
-    const change = pending.shift();
-    if (change.step === session.step) {
-      session.set_hyper(change.lr, change.wd);
-      post('hyper', { step: change.step, lr: change.lr, wd: change.wd, scheduled: true, snapshot: session.snapshot(!playing) });
-    }
-  }
-}
-
-/** How many steps may be taken before the next stop (until, or a scheduled change). */
-function allowed(n) {
-  let limit = n;
-  if (until !== null) limit = Math.min(limit, until - session.step);
-  if (pending.length > 0) limit = Math.min(limit, pending[0].step - session.step);
-  return Math.max(0, limit);
-}
-
-/**
- * Takes up to n steps, honouring the schedule; returns false if training diverged, and
- * sets `grokStop` if it stopped early because the run grokked (Stop when grokked).
- */
-function advance(n) {
-  let left = n;
-  while (left > 0) {
-    applyDue();
-    const k = pending.length > 0 ? Math.min(left, pending[0].step - session.step) : left;
-    try {
-      const grokkedBefore = session.grokked_at !== undefined;
-      const taken = runSteps(k);
-      left -= taken;
-      // (Not `taken < k`: the batch also ends there when it groks at its last step.)
-      if (stopWhenGrokked && !grokkedBefore && session.grokked_at !== undefined && !session.diverged) {
-        grokStop = true;
-        break;
-      }
-    } catch (err) {
-      if (!session.diverged) {
-        // The follower failed mid-step (the parameters are untouched): go on alone.
-        dropPartner(errorMessage(err));
-        continue;
-      }
-      playing = false;
-      post('diverged', { message: errorMessage(err), snapshot: session.snapshot(true) });
-      return false;
-    }
-  }
-  applyDue();
-  return true;
-}
-
-/** Takes up to k steps, split with the follower when it is in step with this run. */
-function runSteps(k) {
-  if (partner !== null && partner.state === 'ready') return session.run_lead(k, partner.link);
-  if (partner !== null && partner.state === 'loading') partner.state = 'idle'; // too late now
-  return session.run(k);
-}
-
+/** Workers training this run now. */
 function workers() {
-  return partner !== null && partner.state === 'ready' ? 2 : 1;
+  return split !== null && split.state === 'ready' ? split.workers : 1;
 }
 
-/** Stops using the follower for good (it failed) and says so. */
-function dropPartner(reason) {
-  if (partner === null) return;
-  partner.worker.terminate();
-  partner = null;
-  partnerBroken = true;
+/** The spec a share link should carry now (see the protocol above). */
+function linkSpec() {
+  return session.link_spec(!playing && !session.diverged);
+}
+
+/** Posts a state change with what every such reply carries. */
+function postState(status, extra = {}) {
+  post(status, { spec: linkSpec(), workers: workers(), ...extra });
+}
+
+// ---------------------------------------------------------------------------------------
+// Followers
+
+/** Stops using followers for good (one failed) and says so. */
+function dropFollowers(reason) {
+  if (splitBroken) return;
+  splitBroken = true;
+  for (const f of followers.splice(0)) f.terminate();
+  if (split !== null) {
+    split.link.free();
+    split = null;
+  }
   console.warn(`training on one worker from now on: ${reason}`);
-  post('workers', { workers: 1 });
+  if (session !== null) postState('workers');
 }
 
-/** Releases the follower from the current run (it returns to its message loop). */
-function releasePartner() {
-  if (partner === null) return;
-  if (partner.link !== null) {
-    partner.link.stop();
-    partner.link.free();
-    partner.link = null;
-  }
-  partner.state = 'idle';
+/** Releases the followers from the current run (they return to their message loops). */
+function releaseFollowers() {
+  if (split === null) return;
+  split.link.stop();
+  split.link.free();
+  split = null;
 }
 
-/** Hands the follower a copy of the new run (called right after the session is made). */
-function attachPartner(config) {
-  if (!canSplit || partnerBroken) return;
-  if (partner === null) {
-    const worker = new Worker(new URL('./half-worker.js', import.meta.url), { type: 'module' });
-    partner = { worker, link: null, state: 'idle' };
-    worker.onmessage = (event) => onPartnerMessage(event.data);
-    worker.onerror = (event) => dropPartner(event.message ?? 'the second worker failed to start');
+/** Hands each follower a copy of the new run (called right after the session is made). */
+function attachFollowers(count) {
+  if (!canSplit || splitBroken || count < 2) return;
+  while (followers.length < count - 1) {
+    const index = followers.length + 1;
+    const worker = new Worker(new URL('./follower.js', import.meta.url), { type: 'module' });
+    worker.onmessage = (event) => onFollowerMessage(event.data);
+    worker.onerror = (event) => dropFollowers(event.message ?? `follower ${index} failed to start`);
+    followers.push(worker);
   }
-  const n = session.param_count();
-  const buffer = new SharedArrayBuffer(Link.byte_length(n));
-  partner.link = new Link(buffer, n);
-  partner.state = 'loading';
-  partner.run = run;
-  partner.worker.postMessage({ type: 'init', run, config, buffer, paramCount: n });
+  // What each worker publishes per step: its share of the partial gradient.
+  const params = session.exchange_len();
+  let link;
+  let buffer;
+  try {
+    buffer = new SharedArrayBuffer(Link.byte_length(count, params));
+    link = new Link(buffer, count, 0, params);
+  } catch (err) {
+    dropFollowers(errorMessage(err));
+    return;
+  }
+  split = { link, workers: count, state: 'loading', ready: 0 };
+  // The spec as the session holds it at step 0 (normalised, step-0 changes applied in
+  // both copies alike); the leader tells the followers every later change step by step.
+  const spec = session.spec();
+  for (let i = 0; i < count - 1; i++) {
+    followers[i].postMessage({ type: 'init', run, spec, buffer, workers: count, index: i + 1, exchangeLen: params });
+  }
   const thisRun = run;
   setTimeout(() => {
-    // Too slow: this run starts alone (the follower joins the next one).
-    if (partner !== null && partner.run === thisRun && partner.state === 'loading') {
-      partner.state = 'idle';
+    // Too slow: this run trains alone (the followers join the next one).
+    if (split !== null && run === thisRun && split.state === 'loading') {
+      split.state = 'alone';
       queueSlice();
     }
-  }, PARTNER_WAIT_MS);
+  }, FOLLOWER_WAIT_MS);
 }
 
-function onPartnerMessage(msg) {
-  if (partner === null) return;
+function onFollowerMessage(msg) {
   if (msg.status === 'ready') {
-    if (msg.run !== run || partner.state !== 'loading' || session === null || session.step !== 0) {
-      return; // a run that has moved on; the follower waits for the next one
+    if (split === null || msg.run !== run || split.state !== 'loading') return; // a run that has moved on
+    split.ready += 1;
+    if (split.ready < split.workers - 1) return;
+    if (session === null || session.step !== 0) {
+      split.state = 'alone';
+      return;
     }
-    partner.state = 'ready';
-    post('workers', { workers: 2 });
+    split.state = 'ready';
+    postState('workers');
     queueSlice();
   } else if (msg.status === 'error') {
     // A follower that diverged says so at the same step as this worker: nothing to do.
-    if (!msg.diverged) dropPartner(msg.message);
+    if (!msg.diverged) dropFollowers(msg.message);
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Training
 
 function stepsPerSecond(now) {
   samples.push([now, session.step]);
@@ -250,31 +229,45 @@ function stepsPerSecond(now) {
   return now > t0 ? ((session.step - s0) * 1000) / (now - t0) : 0;
 }
 
+/**
+ * Takes up to n steps, split with the followers when they are in step with this run;
+ * returns Session.advance's {taken, stop}. A follower that stopped answering (stop
+ * "failed" while split: the parameters are untouched) is dropped, and the run goes on
+ * alone from the next slice.
+ */
+function advance(n) {
+  if (split !== null && split.state === 'loading') split.state = 'alone'; // too late now
+  if (split === null || split.state !== 'ready') return session.advance(n);
+  const result = session.advance_lead(n, split.link);
+  if (result.stop?.reason === 'failed') {
+    dropFollowers(result.stop.message);
+    return { taken: result.taken, stop: null };
+  }
+  return result;
+}
+
+/** Reports a stop of the run's own (until, grokked, diverged, failed) and pauses. */
+function stopped(stop, extra = {}) {
+  playing = false;
+  if (stop.reason === 'diverged') {
+    postState('diverged', { message: stop.message, snapshot: session.snapshot(true), ...extra });
+  } else {
+    postState('paused', { reason: stop.reason, message: stop.message, snapshot: session.snapshot(true), ...extra });
+  }
+}
+
 function slice() {
   if (!playing || session === null) return;
-  // A fresh run waits (briefly) for its follower rather than start alone.
-  if (partner !== null && partner.state === 'loading' && session.step === 0) return;
-  applyDue();
-  const wanted = msPerStep === null ? 1 : Math.max(1, Math.round(SLICE_MS / msPerStep));
-  const n = allowed(wanted);
+  // A fresh run waits (briefly) for its followers rather than start alone.
+  if (split !== null && split.state === 'loading' && session.step === 0) return;
+  const n = pacer.steps();
   const t0 = performance.now();
-  if (n > 0 && !advance(n)) return;
+  const { taken, stop } = advance(n);
   const now = performance.now();
-  if (n > 0) {
-    const per = (now - t0) / n;
-    msPerStep = msPerStep === null ? per : 0.7 * msPerStep + 0.3 * per;
-  }
+  pacer.record(taken, now - t0);
   const sps = stepsPerSecond(now);
-  if (grokStop) {
-    grokStop = false;
-    playing = false;
-    post('paused', { reason: 'grokked', snapshot: session.snapshot(true), sps });
-    return;
-  }
-  if (until !== null && session.step >= until) {
-    playing = false;
-    until = null;
-    post('paused', { reason: 'until', snapshot: session.snapshot(true), sps });
+  if (stop) {
+    stopped(stop, { sps });
     return;
   }
   if (now - lastPost >= POST_MS) {
@@ -286,98 +279,110 @@ function slice() {
 
 function start(msg) {
   playing = false;
-  releasePartner();
-  grokStop = false;
-  if (session !== null) session.free();
+  releaseFollowers();
+  session?.free();
+  pacer?.free();
   session = null;
   run = msg.run;
-  until = msg.until ?? null;
-  pending = (msg.hyper ?? []).filter((c) => c.step >= 1);
-  msPerStep = null;
   samples = [];
   try {
-    session = new Session(msg.config);
+    session = new Session(msg.spec);
     // The measures cost a pass over all p² pairs about 30 times a decade of steps (see
     // History::records_progress): a few percent of the training time.
     session.set_track_progress(msg.progress ?? true);
-    stopWhenGrokked = msg.stopWhenGrokked === true;
-    session.set_stop_when_grokked(stopWhenGrokked);
   } catch (err) {
+    session = null;
     post('error', { message: errorMessage(err) });
     return;
   }
-  const config = session.config();
-  post('ready', { config, snapshot: session.snapshot(true) });
-  if (msg.split !== false) attachPartner(config);
-  if (msg.play) play();
+  pacer = new Pacer(SLICE_MS);
+  postState('ready', { snapshot: session.snapshot(true) });
+  attachFollowers(msg.workers ?? 1);
+  if (msg.play) play(false);
 }
 
-function play() {
-  if (session === null || playing) return;
-  if (until !== null && session.step >= until) until = null;
+function play(resume) {
+  if (playing) return;
+  if (resume) session.resume();
+  const due = session.stop_due();
+  if (due) {
+    // Nothing to train: say why at once rather than flash "running".
+    stopped(due);
+    return;
+  }
   playing = true;
   samples = [];
   lastPost = performance.now();
-  post('running');
+  postState('running');
   queueSlice();
 }
 
+/** A change by hand (hyper or shrink), applied by the session: one reply either way. */
+function change(apply) {
+  try {
+    if (session === null) throw new Error('there is no run to change');
+    apply();
+  } catch (err) {
+    post('changed', { error: errorMessage(err) });
+    return;
+  }
+  postState('changed', { snapshot: session.snapshot(!playing) });
+}
+
+/** Requests are answered whatever happens, so the page can match replies in order. */
+const REQUESTS = {
+  csv: () => ({ csv: session.history_csv() }),
+  json: () => ({ json: session.history_json() }),
+  // Between two slices: the numbers are those of exactly the step now reached.
+  ablate: () => ({ ablation: session.ablate() }),
+  predict: (msg) => ({ prediction: session.predict(msg.a, msg.b) }),
+};
+
 function handle(msg) {
-  if (msg.type === 'init' || msg.type === 'reset') {
+  if (msg.type === 'init') {
     start(msg);
     return;
   }
-  if (session === null) return; // nothing to act on until a valid config arrives
+  if (Object.hasOwn(REQUESTS, msg.type)) {
+    try {
+      if (session === null) throw new Error('there is no run to ask');
+      post(msg.type, REQUESTS[msg.type](msg));
+    } catch (err) {
+      post(msg.type, { error: errorMessage(err) });
+    }
+    return;
+  }
+  if (msg.type === 'hyper') {
+    change(() => session.set_hyper(msg.lr, msg.wd));
+    return;
+  }
+  if (msg.type === 'shrink') {
+    change(() => session.shrink(msg.keep));
+    return;
+  }
+  if (session === null) return; // nothing to act on until a valid spec arrives
   switch (msg.type) {
     case 'play':
-      play();
+      play(msg.resume === true);
       break;
     case 'pause':
       if (playing) {
         playing = false;
-        post('paused', { reason: 'pause', snapshot: session.snapshot(true) });
+        postState('paused', { reason: 'pause', snapshot: session.snapshot(true) });
       }
       break;
-    case 'step':
+    case 'step': {
       playing = false;
-      if (advance(Math.max(1, msg.n | 0))) {
-        post('paused', { reason: grokStop ? 'grokked' : 'step', snapshot: session.snapshot(true) });
-      }
-      grokStop = false;
+      session.resume(); // a step by hand goes on past a pause point
+      const { stop } = advance(Math.max(1, msg.n | 0));
+      if (stop) stopped(stop);
+      else postState('paused', { reason: 'step', snapshot: session.snapshot(true) });
       break;
-    case 'hyper':
-      // A change by hand overrides whatever a shared link had scheduled after it.
-      pending = [];
-      session.set_hyper(msg.lr, msg.wd);
-      post('hyper', { step: session.step, lr: msg.lr, wd: msg.wd, scheduled: false, snapshot: session.snapshot(!playing) });
-      break;
-    case 'until':
-      until = msg.step ?? null;
-      break;
+    }
     case 'stop-when-grokked':
-      stopWhenGrokked = msg.on === true;
-      session.set_stop_when_grokked(stopWhenGrokked);
-      if (msg.on === true && playing && session.grokked_at !== undefined) {
-        playing = false;
-        post('paused', { reason: 'grokked', snapshot: session.snapshot(true) });
-      }
-      break;
-    case 'csv':
-      post('csv', { csv: session.history_csv() });
-      break;
-    case 'json':
-      post('json', { json: session.history_json() });
-      break;
-    case 'ablate':
-      // Between two slices: the numbers are those of exactly the step now reached.
-      post('ablation', { ablation: session.ablate() });
-      break;
-    case 'predict':
-      try {
-        post('prediction', { prediction: session.predict(msg.a, msg.b) });
-      } catch (err) {
-        post('prediction', { error: errorMessage(err) });
-      }
+      // Switched on after the run grokked, the next slice stops it (Run decides).
+      session.set_stop_when_grokked(msg.on === true);
+      post('spec', { spec: linkSpec() });
       break;
     default:
       post('error', { message: `unknown message type "${msg.type}"` });

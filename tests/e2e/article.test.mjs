@@ -51,6 +51,22 @@ async function waitForRun(page, id, predicate, timeoutMs = 60_000) {
   return waitForMetric(page, predicate, timeoutMs, `#run-${id}`);
 }
 
+/**
+ * Exports run `id`'s history as CSV (from section `section`'s bar, without scrolling to
+ * it) and returns the text. The worker answers requests in order, so once the file is
+ * here every message it posted before — a 'running', a snapshot — has reached the page:
+ * a positive signal after which "nothing happened" can be asserted.
+ */
+async function roundTrip(page, section, id) {
+  const button = `#${section}-csv-${id}`;
+  await page.waitForSelector(`${button}:not([disabled])`, { state: 'attached', timeout: 30_000 });
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.$eval(button, (b) => b.click()),
+  ]);
+  return readFile(await download.path(), 'utf8');
+}
+
 async function scrollTo(page, selector) {
   await page.locator(selector).scrollIntoViewIfNeeded();
   await page.evaluate((s) => document.querySelector(s).scrollIntoView({ block: 'center' }), selector);
@@ -78,11 +94,12 @@ test('the puzzle starts by itself; each live figure trains when scrolled into vi
   for (const [section, runs] of [['decay', ['decay-off', 'decay-on']], ['data', ['data']], ['inside', ['inside']]]) {
     await scrollTo(page, `#${section} .live`);
     for (const id of runs) await waitForRun(page, id, (m) => m.state === 'running' && m.step >= 10, 40_000);
-    // The puzzle, off screen now, has paused.
-    await waitForRun(page, 'puzzle', (m) => m.state === 'paused' || m.state === 'finished', 10_000);
-    const held = (await readRun(page, 'puzzle')).step;
-    await sleep(700);
-    assert.equal((await readRun(page, 'puzzle')).step, held, 'the hidden puzzle does not train');
+    // The puzzle, off screen now, has paused, and stays paused.
+    const held = await waitForRun(page, 'puzzle', (m) => m.state === 'paused' || m.state === 'finished', 10_000);
+    await roundTrip(page, 'puzzle', 'puzzle');
+    const after = await readRun(page, 'puzzle');
+    assert.equal(after.state, held.state, 'the hidden puzzle does not train');
+    assert.equal(after.step, held.step, 'the hidden puzzle does not train');
     await sleep(300);
     await screenshotOf(page, `#${section}`, `article-${section}-desktop`);
   }
@@ -217,12 +234,39 @@ test('a section share link reproduces the run; CSV, JSON and PNG exports match i
   await finish(opened);
 });
 
+test('the numbers the text quotes are those of facts.json (scripts/facts runs the CLI)', { timeout: 60_000 }, async () => {
+  const opened = await open('?autoplay=0');
+  const { page } = opened;
+  await page.waitForFunction(() => document.documentElement.dataset.facts === 'filled', null, { timeout: 30_000 });
+  const facts = JSON.parse(await readFile(new URL('../../www/facts.json', import.meta.url), 'utf8'));
+  const spans = await page.evaluate(() => [...document.querySelectorAll('[data-fact]')]
+    .map((el) => ({ path: el.dataset.fact, format: el.dataset.format ?? 'int', none: el.dataset.none, text: el.textContent })));
+  assert.ok(spans.length >= 15, `${spans.length} quoted numbers`);
+  const int = (x) => Math.round(x).toLocaleString('en');
+  for (const { path, format, none, text } of spans) {
+    const value = path.split('/').reduce((node, key) => node?.[key], facts);
+    assert.ok(value !== undefined, `facts.json has ${path}`);
+    let want;
+    if (value === null) {
+      assert.ok(none !== undefined, `${path} is null in facts.json: the text needs a data-none`);
+      want = none.replace(/\{([^}]+)\}/g, (_, p) => int(p.split('/').reduce((node, key) => node?.[key], facts)));
+    } else {
+      want = { int: int(value), step: `step ${int(value)}`, pct: `${(100 * value).toFixed(1)}%` }[format];
+    }
+    assert.equal(text, want, `the text at ${path}`);
+  }
+  // The data section's list, as a reader sees it.
+  assert.match(await page.textContent('#data .prose'), new RegExp(`25% — step ${int(facts.data['0.25'].grokked)};`));
+  await finish(opened);
+});
+
 test('keyboard: shortcuts act on the figure in view, help opens and closes, focus is visible', { timeout: 60_000 }, async () => {
   const opened = await open('?autoplay=0');
   const { page } = opened;
-  await page.waitForSelector('#puzzle-play');
-  await sleep(300);
+  // Its worker has made the run (and answered since): it would be training by now.
+  await roundTrip(page, 'puzzle', 'puzzle');
   assert.equal((await readRun(page, 'puzzle')).state, 'idle', 'autoplay=0: nothing starts');
+  assert.equal((await readRun(page, 'puzzle')).step, 0, 'autoplay=0: nothing starts');
 
   await page.keyboard.press('?');
   await page.waitForSelector('#help[open]');
@@ -242,10 +286,11 @@ test('keyboard: shortcuts act on the figure in view, help opens and closes, focu
   await page.keyboard.press('r');
   await waitForRun(page, 'puzzle', (m) => m.step === 0, 10_000);
 
-  // Not while typing: R in a number field changes nothing.
+  // Not while typing: Space in a number field is the field's, not a shortcut.
   await page.focus('#task-a');
   await page.keyboard.press('Space');
-  await sleep(300);
+  assert.equal(await page.textContent('#puzzle-play'), 'Play', 'the key did not press Play');
+  await roundTrip(page, 'puzzle', 'puzzle');
   assert.equal((await readRun(page, 'puzzle')).step, 0);
   assert.equal((await readRun(page, 'puzzle')).state, 'idle');
 
@@ -284,9 +329,11 @@ test('presenter mode with controls hidden; reduced motion means no autoplay', { 
 
   const context = await browser.newContext({ reducedMotion: 'reduce', viewport: DESKTOP });
   const calm = await openPage(context, '');
-  await sleep(2500);
+  // Its worker has made the run (and answered since): it would be training by now.
+  await roundTrip(calm.page, 'puzzle', 'puzzle');
   const m = await readRun(calm.page, 'puzzle');
   assert.equal(m.step, 0, 'no autoplay under reduced motion');
+  assert.equal(m.state, 'idle', 'no autoplay under reduced motion');
   assert.ok(await calm.page.isVisible('#motion-note'));
   assert.match(await calm.page.textContent('#puzzle-summary'), /Press Play/);
   await calm.page.click('#puzzle-play');
@@ -307,15 +354,6 @@ test('"Stop when grokked" pauses the run at the jump', { timeout: 90_000 }, asyn
   assert.equal(m.step, m.grokkedAt + 1, `stopped at ${m.step}, grokked at ${m.grokkedAt}`);
   console.log(`# stop when grokked: grokked at step ${m.grokkedAt}, paused at ${m.step}`);
   await finish(opened);
-
-  // The same run with a batch of steps that ends exactly there (a scheduled change at
-  // that step ends the worker's batch): it stops there too.
-  const again = await open(`?p=23&frac=0.9&stop=1&hyper=${m.step}:0.01:1#playground`);
-  await again.page.waitForFunction(() => document.querySelector('#stop-grokked').checked, null, { timeout: 20_000 });
-  const n = await waitForMetric(again.page, (x) => x.state === 'paused', 80_000);
-  assert.equal(n.grokkedAt, m.grokkedAt);
-  assert.equal(n.step, m.step, `stopped at ${n.step}, grokked at ${n.grokkedAt}`);
-  await finish(again);
 });
 
 test('the task section: a link opens on a pair; keys and clicks pick another', { timeout: 60_000 }, async () => {
@@ -341,6 +379,94 @@ test('the task section: a link opens on a pair; keys and clicks pick another', {
   assert.equal(link.searchParams.get('b'), String(b));
   assert.equal(link.hash, '#task');
   await finish(opened);
+});
+
+/**
+ * The pair drawn under the point (fx, fy) of the pairs table (fractions of the canvas),
+ * read from the canvas's own pixels — independent of the page's hit-testing: the
+ * cells are filled rectangles in the training or test colour with a hairline gap
+ * between neighbours, so a cell's column is the number of cells to its left before the
+ * gap widens into the row labels, and its row the number above it before the legend.
+ * Returns {a, b, x, y}: the pair and its cell's centre in CSS pixels from the canvas's
+ * corner, or null if (fx, fy) is not on a cell.
+ */
+function pairUnder(page, fx, fy) {
+  return page.evaluate(([fx, fy]) => {
+    const canvas = document.querySelector('#fig-pairs');
+    const { width, height } = canvas;
+    const data = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+    const colours = [[0x00, 0x72, 0xb2], [0xd5, 0x5e, 0x00]]; // PAIR_TRAIN_COLOR, PAIR_TEST_COLOR
+    const cell = (x, y) => {
+      if (x < 0 || y < 0 || x >= width || y >= height) return false;
+      const i = 4 * (y * width + x);
+      return colours.some((c) => Math.abs(data[i] - c[0]) + Math.abs(data[i + 1] - c[1]) + Math.abs(data[i + 2] - c[2]) < 24);
+    };
+    const x = Math.round(fx * width);
+    const y = Math.round(fy * height);
+    if (!cell(x, y)) return null;
+    // This cell's extent, then the cells before it along the row and up the column.
+    let [x0, x1, y0, y1] = [x, x, y, y];
+    while (cell(x0 - 1, y)) x0 -= 1;
+    while (cell(x1 + 1, y)) x1 += 1;
+    while (cell(x, y0 - 1)) y0 -= 1;
+    while (cell(x, y1 + 1)) y1 += 1;
+    /** Cells passed walking from `from` down to 0 with `at(i)`, until a gap wider than a hairline. */
+    const before = (from, at) => {
+      let count = 0;
+      let gap = 0;
+      for (let i = from; i >= 0; i--) {
+        if (at(i)) {
+          if (gap > 0) count += 1;
+          gap = 0;
+        } else if (++gap > 3) {
+          break; // the end of the table: the labels, the legend
+        }
+      }
+      return count;
+    };
+    const b = before(x0 - 1, (i) => cell(i, y));
+    const a = before(y0 - 1, (i) => cell(x, i));
+    const box = canvas.getBoundingClientRect();
+    return { a, b, x: ((x0 + x1 + 1) / 2) * (box.width / width), y: ((y0 + y1 + 1) / 2) * (box.height / height) };
+  }, [fx, fy]);
+}
+
+test('the table of pairs picks the pair under the pointer at 150% zoom and in presenter mode', { timeout: 90_000 }, async () => {
+  // Chromium's zoom changes the device-pixel ratio and narrows the CSS viewport: 150% of
+  // a 1280 × 900 window is what this context shows the page.
+  const context = await browser.newContext({ viewport: { width: 853, height: 600 }, deviceScaleFactor: 1.5 });
+  for (const present of [false, true]) {
+    const query = `?sec=task&p=13&frac=0.5&seed=2&a=0&b=0${present ? '&present=1' : ''}#task`;
+    const opened = await openPage(context, query);
+    const { page } = opened;
+    assert.equal(await page.evaluate(() => devicePixelRatio), 1.5);
+    if (present) {
+      // Applied once the wasm module has loaded, like the rest of the page's setup.
+      await page.waitForFunction(() => document.documentElement.classList.contains('present'));
+      const font = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+      assert.ok(font > 16, `presenter mode enlarges the text (${font}px)`);
+    }
+    await page.locator('#fig-pairs').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('#task-summary').textContent.includes('a = 0, b = 0'));
+    await page.waitForFunction(() => /drawn in/.test(document.querySelector('#t-pairs').textContent));
+    // Cells in rows and columns apart from each other and from (0, 0), whose outline
+    // would otherwise lie on the path the pixels are read along.
+    for (const [fx, fy] of [[0.48, 0.52], [0.78, 0.83]]) {
+      const want = await pairUnder(page, fx, fy);
+      assert.ok(want !== null, `a cell under (${fx}, ${fy})`);
+      assert.ok(want.a > 0 && want.b > 0, `away from (0, 0): ${JSON.stringify(want)}`);
+      const box = await page.locator('#fig-pairs').boundingBox();
+      await page.mouse.click(box.x + want.x, box.y + want.y);
+      await page.waitForFunction(
+        ([a, b]) => document.querySelector('#task-summary').textContent.includes(`a = ${a}, b = ${b}:`),
+        [want.a, want.b], { timeout: 5_000 },
+      ).catch(async () => assert.fail(`clicked the cell of (${want.a}, ${want.b})${present ? ' in presenter mode' : ''}; the page picked: ${await page.textContent('#task-summary')}`));
+    }
+    await screenshotOf(page, '#task', `article-task-zoom150${present ? '-present' : ''}`);
+    assert.deepEqual(opened.problems(), []);
+    await page.close();
+  }
+  await context.close();
 });
 
 test('what changes inside: the scrubber replays the history, and its link keeps the step shown', { timeout: 90_000 }, async () => {

@@ -26,15 +26,22 @@ const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 /**
  * What each engine does with this page here, as measured (README, "Browsers"):
  *   wasm     the build www/wasm.js loads: 'relaxed' (relaxed SIMD) or 'plain' (SIMD only)
- *   workers  how many workers split the playground's steps: two need SharedArrayBuffer,
- *            which WebKitGTK 2.50 does not expose even to a cross-origin isolated page
- *            (WebKit bug 317847), so it trains on one
+ *   workers  how many workers split the playground's steps: more than one need
+ *            SharedArrayBuffer, which WebKitGTK 2.50 does not expose even to a cross-origin
+ *            isolated page (WebKit bug 317847), so it trains on one; 'split' is at least two
+ *            (2 on this 2-core machine; params.js workerCount gives more on more cores)
  */
 const EXPECTED = {
-  chromium: { wasm: 'relaxed', workers: 2, sharedArrayBuffer: true },
-  firefox: { wasm: 'relaxed', workers: 2, sharedArrayBuffer: true },
+  chromium: { wasm: 'relaxed', workers: 'split', sharedArrayBuffer: true },
+  firefox: { wasm: 'relaxed', workers: 'split', sharedArrayBuffer: true },
   webkit: { wasm: 'plain', workers: 1, sharedArrayBuffer: false },
 };
+
+/** Asserts a run's worker count against EXPECTED's `workers`. */
+function assertWorkers(workers, expected) {
+  if (expected === 'split') assert.ok(workers >= 2, `the steps split between workers: ${workers}`);
+  else assert.equal(workers, expected, 'workers');
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -110,7 +117,9 @@ for (const name of ENGINES) {
       console.log(`# ${name}: ${features.ua}; crossOriginIsolated ${features.isolated}, SharedArrayBuffer ${features.sab}, hardwareConcurrency ${features.cores}`);
       assert.equal(features.isolated, true, 'our server sends COOP/COEP');
       assert.equal(features.sab, expected.sharedArrayBuffer, 'SharedArrayBuffer');
-      // Where it trains on one worker, the page says why.
+      // Where it trains on one worker, the page says why (hosting.js, a module: WebKit's
+      // driver returns from get() while the page is still 'interactive').
+      await until(() => driver.executeScript('return document.readyState'), (v) => v === 'complete', 60_000, 'the page to load');
       const note = await driver.findElement(By.css('#isolation-note'));
       assert.equal(await note.isDisplayed(), expected.workers === 1, 'the one-worker note');
       if (expected.workers === 1) assert.match(await note.getText(), /one worker.*SharedArrayBuffer/s);
@@ -136,7 +145,7 @@ for (const name of ENGINES) {
       const fetched = await wasmFetched(driver);
       const file = build === 'relaxed' ? 'grokking_relaxed_bg.wasm' : 'grokking_bg.wasm';
       assert.ok(fetched.length === 1 && fetched[0].endsWith(`/pkg/${file}`), `fetched ${fetched}`);
-      assert.equal(last.workers, expected.workers, 'workers');
+      assertWorkers(last.workers, expected.workers);
 
       assert.ok(last.memorisedAt > 0 && last.memorisedAt <= 200, `memorised at step ${last.memorisedAt}`);
       assert.ok(last.grokkedAt >= 5 * last.memorisedAt, `grokked at ${last.grokkedAt}, memorised at ${last.memorisedAt}`);
@@ -205,7 +214,7 @@ for (const name of ENGINES) {
         await until(() => metrics(driver), (m) => m?.state === 'idle' && typeof m.weightNorm === 'number', 60_000, 'the playground');
         await driver.findElement(By.css('#play')).click();
         const m = await until(() => metrics(driver), (x) => x.step >= 50, 60_000, '50 steps offline');
-        assert.equal(m.workers, expected.workers);
+        assertWorkers(m.workers, expected.workers);
         assert.ok(m.trainAcc > 0.3, `it learns: ${JSON.stringify(m)}`);
         assert.equal(await driver.executeScript('return document.documentElement.dataset.wasm'), expected.wasm);
         assert.deepEqual(await pageProblems(driver), []);

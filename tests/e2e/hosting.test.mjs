@@ -168,7 +168,7 @@ test('without cross-origin isolation the default run trains on one worker, and t
     const metrics = await waitForMetric(page, (m) => m.step >= 200, 90_000);
     assert.equal(metrics.workers, 1, `one worker: ${JSON.stringify(metrics)}`);
     assert.ok(metrics.trainAcc > 0.9, `it learns: ${JSON.stringify(metrics)}`);
-    assert.equal(page.workers().some((w) => w.url().endsWith('/half-worker.js')), false, 'no follower worker');
+    assert.equal(page.workers().some((w) => w.url().endsWith('/follower.js')), false, 'no follower worker');
     assert.equal((await readMetrics(page)).workers, 1);
     assert.deepEqual(opened.problems(), []);
   } finally {

@@ -169,6 +169,34 @@ test('a copied link replays the run to the same numbers', { timeout: 120_000 }, 
   await finish(opened);
 });
 
+test('a cut of the training set applies at once, is marked in the link, and replays', { timeout: 120_000 }, async () => {
+  const opened = await open('?p=23&frac=0.5&until=100');
+  const { page } = opened;
+  const before = await waitForMetric(page, (m) => m.state === 'paused' && m.step === 100, 60_000);
+  assert.ok(before.trainPairs > 200, `training pairs before the cut: ${before.trainPairs}`);
+
+  await page.selectOption('#shrink-keep', '0.25');
+  await page.click('#shrink');
+  const cut = await waitForMetric(page, (m) => m.trainPairs < before.trainPairs, 10_000);
+  assert.equal(cut.trainPairs, Math.round(before.trainPairs * 0.25), 'a quarter of the pairs kept');
+  assert.equal(cut.step, 100, 'applied at once, before the next step');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('shrink') === '100:0.25');
+
+  for (let i = 0; i < 5; i++) await page.click('#step');
+  const here = await waitForMetric(page, (m) => m.step === 105 && m.state === 'paused', 10_000);
+  const link = await page.inputValue('#share-url');
+  assert.equal(new URL(link).searchParams.get('until'), '105');
+
+  const again = await openPage(browser, link);
+  const there = await waitForMetric(again.page, (m) => m.state === 'paused', 60_000);
+  assert.equal(there.step, 105);
+  for (const key of ['trainPairs', 'trainAcc', 'testAcc', 'trainLoss', 'testLoss', 'weightNorm']) {
+    assert.equal(there[key], here[key], `${key} reproduced exactly`);
+  }
+  await finish(again);
+  await finish(opened);
+});
+
 test('division by a composite modulus is explained and the page keeps working', { timeout: 60_000 }, async () => {
   const opened = await open('?op=div&p=91');
   const { page } = opened;
@@ -272,10 +300,10 @@ test('where the relaxed build does not compile, the page and its workers load th
   await page.setViewportSize(DESKTOP);
   const m = await waitForMetric(page, (x) => x.state === 'running' && x.step >= 20, 30_000);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.wasm), 'plain');
-  assert.equal(m.workers, 2, 'both training workers loaded a build');
-  // The page, the training worker and its follower each fell back once.
+  assert.ok(m.workers >= 2, `the training workers all loaded a build: ${m.workers}`);
+  // The page, the training worker and each follower fell back once.
   const fellBack = warnings.filter((w) => w.startsWith('the relaxed-SIMD build does not compile here'));
-  assert.equal(fellBack.length, 3, warnings.join('\n'));
+  assert.equal(fellBack.length, 1 + m.workers, warnings.join('\n'));
   const wasm = await page.evaluate(() =>
     performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname.split('/').pop()).filter((f) => f.endsWith('.wasm')));
   assert.deepEqual(wasm, ['grokking_relaxed_bg.wasm', 'grokking_bg.wasm']);

@@ -1,6 +1,6 @@
-// End-to-end test of the two-worker training path (worker.js + half-worker.js): on the
-// served page (cross-origin isolated, so SharedArrayBuffer is available) a run is split
-// between two workers, and the numbers it reaches — and its whole recorded history: the
+// End-to-end test of the split training path (worker.js + follower.js): on the served
+// page (cross-origin isolated, so SharedArrayBuffer is available) a run is split between
+// the leader and its followers, and the numbers it reaches — and its whole recorded history: the
 // test set measured half by each worker or whole by the follower, and the hidden-progress
 // measures the leader takes meanwhile — are bit-identical to the same run trained by a
 // single Session in one thread.
@@ -21,7 +21,7 @@ after(async () => {
   await browser?.close();
 });
 
-test('a run split between two workers matches one worker bit for bit', { timeout: 120_000 }, async () => {
+test('a run split between workers matches one worker bit for bit', { timeout: 120_000 }, async () => {
   const opened = await openPage(browser, '?p=47&seed=3&until=300#playground');
   const { page } = opened;
   const workerUrls = () => page.workers().map((w) => w.url());
@@ -30,8 +30,12 @@ test('a run split between two workers matches one worker bit for bit', { timeout
 
   const split = await waitForMetric(page, (m) => m.state === 'paused', 90_000);
   assert.equal(split.step, 300, 'paused exactly at until');
-  assert.ok(workerUrls().some((u) => u.endsWith('/half-worker.js')), `a follower worker ran: ${workerUrls()}`);
+  // As many workers as help: here (two cores or more, two gradient shards) two.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  assert.ok(cores >= 2, `this test needs two cores (has ${cores})`);
   assert.equal(split.workers, 2, 'the page says two workers shared the steps');
+  const followers = workerUrls().filter((u) => u.endsWith('/follower.js'));
+  assert.equal(followers.length, split.workers - 1, `one follower per worker but the leader: ${workerUrls()}`);
 
   // The same run, one Session on the page's main thread, one step at a time on one core.
   const alone = await page.evaluate(async () => {
@@ -40,9 +44,9 @@ test('a run split between two workers matches one worker bit for bit', { timeout
     const { loadWasm } = await import(new URL('wasm.js', main).href);
     const wasm = await import(new URL('pkg/grokking.js', main).href);
     await loadWasm(wasm.default);
-    const session = new wasm.Session({ p: 47, seed: 3 });
+    const session = new wasm.Session({ config: { p: 47, seed: 3 } });
     session.set_track_progress(true); // as the page's worker does
-    const taken = session.run(300);
+    const { taken } = session.advance(300);
     const { metrics } = session.snapshot(true);
     const history = JSON.parse(session.history_json());
     session.free();
@@ -71,11 +75,16 @@ test('a run split between two workers matches one worker bit for bit', { timeout
   assert.deepEqual(opened.problems(), []);
   await page.close();
 
-  // workers=1: the same run on one worker, to the same bits.
-  const single = await openPage(browser, '?p=47&seed=3&until=300&workers=1#playground');
-  const one = await waitForMetric(single.page, (m) => m.state === 'paused', 90_000);
-  assert.equal(one.workers, 1, 'workers=1 keeps to one worker');
-  for (const [shown] of pairs) assert.equal(one[shown], split[shown], `${shown} on one worker`);
-  assert.deepEqual(single.problems(), []);
-  await single.page.close();
+  // workers=1 and workers=4 (more workers than this machine's two cores: they take turns,
+  // and still every step is summed in the same order): the same run, to the same bits.
+  for (const workers of [1, 4]) {
+    const other = await openPage(browser, `?p=47&seed=3&until=300&workers=${workers}#playground`);
+    const m = await waitForMetric(other.page, (x) => x.state === 'paused', 120_000);
+    assert.equal(m.workers, workers, `workers=${workers} is what the page used`);
+    const followers = other.page.workers().filter((w) => w.url().endsWith('/follower.js'));
+    assert.equal(followers.length, workers - 1, `${workers - 1} followers`);
+    for (const [shown] of pairs) assert.equal(m[shown], split[shown], `${shown} on ${workers} workers`);
+    assert.deepEqual(other.problems(), []);
+    await other.page.close();
+  }
 });

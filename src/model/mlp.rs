@@ -15,37 +15,17 @@
 //! Everything here is plain f32 arithmetic on buffers that live in a [`Workspace`], so a
 //! training step allocates nothing.
 
+use crate::kernels::with_avx2;
 use crate::kernels::{self, Gemm, Init};
+use crate::model::loss::cross_entropy_rows;
+use crate::model::BatchStats;
+use crate::params::{Layout, Params};
 use crate::rng::Rng;
 use crate::task::Pair;
-use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2};
+use std::sync::Arc;
 
-/// Defines `fn $name(args) -> R` as a call of `$generic(args)` (an `#[inline(always)]`
-/// function), through a copy compiled for AVX2 and FMA when the CPU has them (x86-64,
-/// detected at run time; a baseline x86-64 build otherwise vectorises 4 wide with SSE2).
-/// The loops then run 8 wide; the operations and their order stay the same (Rust never
-/// fuses a multiply and an add on its own), so the results are the same bits.
-macro_rules! with_avx2 {
-    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $generic:ident;) => {
-        $(#[$meta])*
-        fn $name($($arg: $ty),*) $(-> $ret)? {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
-                    $generic($($arg),*)
-                }
-                if kernels::has_avx2_fma() {
-                    // SAFETY: the CPU has the features `avx2` was compiled for.
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            $generic($($arg),*)
-        }
-    };
-}
-
-/// The sizes that fix the parameter shapes.
+/// The sizes that fix the MLP's parameter shapes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
     /// Vocabulary and number of classes: the modulus p.
@@ -56,163 +36,123 @@ pub struct Shape {
     pub hidden: usize,
 }
 
-/// All trainable parameters (also used, with the same shapes, for gradients and the
-/// optimiser's moment estimates). Matrices follow PyTorch's `Linear` layout: out × in.
+/// The MLP of DESIGN.md: its shape and the layout of its parameters.
+///
+/// Blocks, in this order (PyTorch's `Linear` layout, out × in): `embed` E (p × d), `w1`
+/// (H × 2d: columns 0..d see E_a, d..2d see E_b), `b1` (H), `w2` (p × H), `b2` (p).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Params {
-    /// Embedding E, p × d, shared by both operands.
-    pub embed: Array2<f32>,
-    /// First layer W1, H × 2d: columns 0..d see E_a, columns d..2d see E_b.
-    pub w1: Array2<f32>,
-    /// First-layer bias b1, H.
-    pub b1: Array1<f32>,
-    /// Read-out W2, p × H.
-    pub w2: Array2<f32>,
-    /// Read-out bias b2, p.
-    pub b2: Array1<f32>,
+pub struct Mlp {
+    shape: Shape,
+    layout: Arc<Layout>,
 }
 
-/// One parameter block, as the optimiser sees it.
-pub struct BlockMut<'a> {
-    /// Block name (`embed`, `w1`, `b1`, `w2`, `b2`).
-    pub name: &'static str,
-    /// The values, flattened row-major.
-    pub values: &'a mut [f32],
-    /// Whether decoupled weight decay applies (matrices yes, biases no).
-    pub decay: bool,
-}
-
-impl Params {
-    /// All-zero parameters of `shape`.
-    pub fn zeros(shape: Shape) -> Self {
+impl Mlp {
+    /// The MLP of `shape`.
+    pub fn new(shape: Shape) -> Mlp {
         let Shape { p, d, hidden } = shape;
-        Params {
-            embed: Array2::zeros((p, d)),
-            w1: Array2::zeros((hidden, 2 * d)),
-            b1: Array1::zeros(hidden),
-            w2: Array2::zeros((p, hidden)),
-            b2: Array1::zeros(p),
+        Mlp {
+            shape,
+            layout: Layout::new(&[
+                ("embed", p, d, true),
+                ("w1", hidden, 2 * d, true),
+                ("b1", 1, hidden, false),
+                ("w2", p, hidden, true),
+                ("b2", 1, p, false),
+            ]),
         }
     }
 
-    /// The default initialisation: E ~ N(0, 1), W ~ N(0, 1/fan_in), biases 0.
-    pub fn init(shape: Shape, seed: u32) -> Self {
+    /// The shape.
+    pub fn shape(&self) -> Shape {
+        self.shape
+    }
+
+    /// The parameter layout.
+    pub fn layout(&self) -> &Arc<Layout> {
+        &self.layout
+    }
+
+    /// The default initialisation, times `scale` on the matrices: E ~ N(0, scale²),
+    /// W ~ N(0, scale²/fan_in), biases 0. Draws E, then W1, then W2 from the seed's
+    /// initialisation stream.
+    pub fn init(&self, seed: u32, scale: f64) -> Params {
         let mut rng = Rng::new(seed as u64, 2);
-        let mut params = Params::zeros(shape);
-        let mut fill = |a: &mut Array2<f32>, std: f64| {
-            a.iter_mut().for_each(|w| *w = (rng.normal() * std) as f32);
-        };
-        fill(&mut params.embed, 1.0);
-        fill(&mut params.w1, (1.0 / (2 * shape.d) as f64).sqrt());
-        fill(&mut params.w2, (1.0 / shape.hidden as f64).sqrt());
+        let mut params = Params::zeros(&self.layout);
+        let Shape { d, hidden, .. } = self.shape;
+        for (name, std) in [
+            ("embed", 1.0),
+            ("w1", (1.0 / (2 * d) as f64).sqrt()),
+            ("w2", (1.0 / hidden as f64).sqrt()),
+        ] {
+            let std = std * scale;
+            params
+                .matrix_mut(name)
+                .iter_mut()
+                .for_each(|w| *w = (rng.normal() * std) as f32);
+        }
         params
     }
 
-    /// The shape these parameters have.
-    pub fn shape(&self) -> Shape {
+    /// A workspace for batches of at most `rows` pairs.
+    pub fn workspace(&self, rows: usize) -> Workspace {
+        Workspace::new(self.shape, rows)
+    }
+
+    /// The token embedding E (p × d).
+    pub fn embedding<'a>(&self, params: &'a Params) -> ArrayView2<'a, f32> {
+        params.matrix("embed")
+    }
+}
+
+/// The parameter blocks as views (what the passes below read).
+struct View<'a> {
+    embed: ArrayView2<'a, f32>,
+    w1: ArrayView2<'a, f32>,
+    b1: ArrayView1<'a, f32>,
+    w2: ArrayView2<'a, f32>,
+    b2: ArrayView1<'a, f32>,
+}
+
+impl<'a> View<'a> {
+    fn of(params: &'a Params) -> View<'a> {
+        View {
+            embed: params.matrix("embed"),
+            w1: params.matrix("w1"),
+            b1: params.vector("b1"),
+            w2: params.matrix("w2"),
+            b2: params.vector("b2"),
+        }
+    }
+
+    fn shape(&self) -> Shape {
         Shape {
             p: self.embed.nrows(),
             d: self.embed.ncols(),
             hidden: self.b1.len(),
         }
     }
-
-    /// The five blocks in a fixed order, mutable, with their decay flags.
-    pub fn blocks_mut(&mut self) -> [BlockMut<'_>; 5] {
-        fn flat<D: ndarray::Dimension>(a: &mut ndarray::Array<f32, D>) -> &mut [f32] {
-            a.as_slice_mut().expect("parameters are contiguous")
-        }
-        [
-            BlockMut {
-                name: "embed",
-                values: flat(&mut self.embed),
-                decay: true,
-            },
-            BlockMut {
-                name: "w1",
-                values: flat(&mut self.w1),
-                decay: true,
-            },
-            BlockMut {
-                name: "b1",
-                values: flat(&mut self.b1),
-                decay: false,
-            },
-            BlockMut {
-                name: "w2",
-                values: flat(&mut self.w2),
-                decay: true,
-            },
-            BlockMut {
-                name: "b2",
-                values: flat(&mut self.b2),
-                decay: false,
-            },
-        ]
-    }
-
-    /// Euclidean norm of all parameters together, accumulated in f64.
-    pub fn norm(&self) -> f64 {
-        let sq =
-            |xs: &mut dyn Iterator<Item = &f32>| xs.map(|&x| (x as f64) * (x as f64)).sum::<f64>();
-        (sq(&mut self.embed.iter())
-            + sq(&mut self.w1.iter())
-            + sq(&mut self.b1.iter())
-            + sq(&mut self.w2.iter())
-            + sq(&mut self.b2.iter()))
-        .sqrt()
-    }
-
-    /// Adds `other` element-wise (combining the gradients of two shards of a batch).
-    pub fn add_assign(&mut self, other: &Params) {
-        self.embed += &other.embed;
-        self.w1 += &other.w1;
-        self.b1 += &other.b1;
-        self.w2 += &other.w2;
-        self.b2 += &other.b2;
-    }
-
-    /// Number of scalar parameters.
-    pub fn len(&self) -> usize {
-        self.embed.len() + self.w1.len() + self.b1.len() + self.w2.len() + self.b2.len()
-    }
-
-    /// True only for a model with no parameters (never for a valid shape).
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
-/// Loss and accuracy over a batch.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct BatchStats {
-    /// Mean cross-entropy (natural log), accumulated in f64.
-    pub loss: f64,
-    /// Number of pairs whose arg-max logit is the label.
-    pub correct: usize,
-    /// Number of pairs.
-    pub count: usize,
+/// The gradient's blocks as mutable views (what the backward pass writes).
+struct GradMut<'a> {
+    embed: &'a mut [f32],
+    w1: &'a mut [f32],
+    b1: ArrayViewMut1<'a, f32>,
+    w2: &'a mut [f32],
+    b2: ArrayViewMut1<'a, f32>,
 }
 
-impl BatchStats {
-    /// Fraction correct, 0 for an empty batch.
-    pub fn accuracy(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.correct as f64 / self.count as f64
+impl<'a> GradMut<'a> {
+    fn of(grads: &'a mut Params) -> GradMut<'a> {
+        let mut blocks = grads.blocks_mut().into_iter().map(|b| b.values);
+        let mut next = || blocks.next().expect("five MLP blocks");
+        GradMut {
+            embed: next(),
+            w1: next(),
+            b1: ArrayViewMut1::from(next()),
+            w2: next(),
+            b2: ArrayViewMut1::from(next()),
         }
-    }
-
-    /// Combines the stats of two disjoint batches (loss as the count-weighted mean).
-    pub fn merge(&mut self, other: BatchStats) {
-        let n = self.count + other.count;
-        if n > 0 {
-            self.loss =
-                (self.loss * self.count as f64 + other.loss * other.count as f64) / n as f64;
-        }
-        self.correct += other.correct;
-        self.count = n;
     }
 }
 
@@ -243,9 +183,8 @@ pub struct Workspace {
     /// W2 with rows padded to pad(H), for dH = G·W2 when H is not a multiple of the
     /// vector width (otherwise W2 is read in place and this stays empty).
     w2p: Array2<f32>,
-    /// d(loss)/dTa and d(loss)/dTb, p × H.
-    dta: Array2<f32>,
-    dtb: Array2<f32>,
+    /// Scratch for a partial gradient when [`loss_and_grad`] is called whole.
+    partial: Vec<f32>,
     /// W1ᵀ, 2d × pad(H): B of the folding products (rows 0..d give Ta, d..2d give Tb).
     w1t: Array2<f32>,
     /// W1 with each half padded to pad(d) columns, H × 2·pad(d): B of dE = dT W1.
@@ -275,8 +214,7 @@ impl Workspace {
             } else {
                 Array2::zeros((p, hp))
             },
-            dta: Array2::zeros((p, hidden)),
-            dtb: Array2::zeros((p, hidden)),
+            partial: Vec::new(),
             w1t: Array2::zeros((2 * d, hp)),
             w1p: Array2::zeros((hidden, 2 * kernels::pad(d))),
             ep: Array2::zeros((p, kernels::pad(d))),
@@ -290,7 +228,7 @@ impl Workspace {
 }
 
 /// Build the folded first-layer tables Ta = E W1aᵀ and Tb = E W1bᵀ.
-fn fold_first_layer(params: &Params, ws: &mut Workspace) {
+fn fold_first_layer(params: &View, ws: &mut Workspace) {
     let Shape { p, d, hidden } = params.shape();
     ws.w1t.slice_mut(s![.., ..hidden]).assign(&params.w1.t());
     let hp = ws.w1t.ncols();
@@ -315,7 +253,7 @@ fn fold_first_layer(params: &Params, ws: &mut Workspace) {
 
 /// W2ᵀ and b2 copied into padded rows for the read-out's kernel (small: p × H), once
 /// per pass over a batch.
-fn prepare_readout(params: &Params, ws: &mut Workspace) {
+fn prepare_readout(params: &View, ws: &mut Workspace) {
     let p = params.b2.len();
     ws.w2t.slice_mut(s![.., ..p]).assign(&params.w2.t());
     ws.b2[..p].copy_from_slice(params.b2.as_slice().expect("contiguous"));
@@ -324,7 +262,7 @@ fn prepare_readout(params: &Params, ws: &mut Workspace) {
 /// Hidden activations and logits for `pairs` (one block: at most [`kernels::KC`] and
 /// `ws.rows()`), into the workspace's first rows. Expects the folded tables and the
 /// read-out's copies ([`prepare_readout`]) to be current.
-fn forward_block(params: &Params, pairs: &[Pair], ws: &mut Workspace) {
+fn forward_block(params: &View, pairs: &[Pair], ws: &mut Workspace) {
     assert!(pairs.len() <= ws.h.nrows(), "more pairs than a block");
     let Shape { p, hidden, .. } = params.shape();
     let b1 = params.b1.as_slice().expect("contiguous");
@@ -434,148 +372,10 @@ fn relu_scatter_generic(
     }
 }
 
-/// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
-/// vectorise (libm's `expf` is a function call per element and dominated the profile).
-#[inline(always)]
-pub fn exp_nonpos(x: f32) -> f32 {
-    // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
-    // Clamp by compare-and-select (see the ReLU in `hidden_layer`); NaN passes through.
-    let x = if x < -87.0 { -87.0 } else { x };
-    // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
-    // target (`f32::round` is a libm call on baseline x86-64 and wasm).
-    const SHIFT: f32 = 12_582_912.0;
-    let t = x * std::f32::consts::LOG2_E + SHIFT;
-    let n = t - SHIFT;
-    // n is also the difference of the bit patterns of t and SHIFT (t lies in [2²³, 2²⁴),
-    // where floats are consecutive integers): an integer op, unlike the saturating
-    // `n as i32`, which compiles to scalar compares and blocks vectorisation.
-    let n_int = (t.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
-    // r = x − n·ln 2, with ln 2 split in two so the product is exact enough.
-    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
-    // Polynomial for exp on [-ln2/2, ln2/2] (the Cephes expf coefficients).
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 1.666_666_5e-1;
-    p = p * r + 0.5;
-    let e = p * r * r + r + 1.0;
-    // Scale by 2^n through the exponent bits; n ≥ -126 because x ≥ -87.
-    e * f32::from_bits(((n_int + 127) as u32) << 23)
-}
-
-/// Maximum of a slice and the first index where it occurs, computed in eight
-/// independent lanes so the loop vectorises (a plain scan is a serial chain of compares).
-#[inline(always)]
-fn lane_argmax(xs: &[f32]) -> (f32, usize) {
-    let mut best = [f32::NEG_INFINITY; 8];
-    let mut at = [0u32; 8];
-    let chunks = xs.chunks_exact(8);
-    let tail_start = xs.len() - chunks.remainder().len();
-    for (c, chunk) in chunks.enumerate() {
-        for lane in 0..8 {
-            let x = chunk[lane];
-            let better = x > best[lane];
-            best[lane] = if better { x } else { best[lane] };
-            at[lane] = if better {
-                (c * 8 + lane) as u32
-            } else {
-                at[lane]
-            };
-        }
-    }
-    // Combine lanes (and the tail), preferring the smaller index on ties so the result
-    // is the first maximum, as a serial scan would give.
-    let (mut max, mut arg) = (f32::NEG_INFINITY, usize::MAX);
-    let candidates = best.iter().zip(at.iter().map(|&i| i as usize));
-    let tail = xs[tail_start..].iter().zip(tail_start..);
-    for (&x, i) in candidates.chain(tail) {
-        if x > max || (x == max && i < arg) {
-            max = x;
-            arg = i;
-        }
-    }
-    (max, if arg == usize::MAX { 0 } else { arg })
-}
-
-/// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
-/// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
-/// precision).
-#[inline(always)]
-fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let mut chunks = xs.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        for (a, x) in acc.iter_mut().zip(chunk.iter_mut()) {
-            *x = exp_nonpos(*x - shift);
-            *a += *x;
-        }
-    }
-    let mut tail = 0.0;
-    for x in chunks.into_remainder() {
-        *x = exp_nonpos(*x - shift);
-        tail += *x;
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-with_avx2! {
-    /// Softmax cross-entropy over the rows of `logits` (one per pair). Adds the rows'
-    /// losses to `loss` (f64, one after another, so a batch taken in blocks sums them in
-    /// the same order as at once) and returns the number correct; if `grad_scale` is
-    /// given, overwrites each row with grad_scale · (softmax − onehot).
-    ///
-    /// Stability: logits are shifted by their row maximum before exponentiating, so the
-    /// arg-max term is exactly 1 and the row sum is 1 + s, with s the sum of the other
-    /// (small) terms, kept separately. The loss is then ln_1p(s) + (max − z_y) in f64 and a
-    /// confident label's gradient is −s/(1 + s) instead of e_y/sum − 1, which rounds to 0 in
-    /// f32 once s < 6e-8. This keeps the loss curve smooth (no spikes) down to 1e-7 and below
-    /// — the failure DESIGN.md warns about with f32 log-softmax.
-    fn cross_entropy_rows(
-        logits: ArrayViewMut2<f32>,
-        pairs: &[Pair],
-        grad_scale: Option<f32>,
-        loss: &mut f64
-    ) -> usize = cross_entropy_rows_generic;
-}
-
-#[inline(always)]
-fn cross_entropy_rows_generic(
-    mut logits: ArrayViewMut2<f32>,
-    pairs: &[Pair],
-    grad_scale: Option<f32>,
-    loss: &mut f64,
-) -> usize {
-    let mut correct = 0usize;
-    for (pair, mut row) in pairs.iter().zip(logits.rows_mut()) {
-        let row = row.as_slice_mut().expect("contiguous");
-        let y = pair.label as usize;
-        // The prediction is the first maximum (ties go to the smaller class).
-        let (max, arg) = lane_argmax(row);
-        correct += usize::from(arg == y);
-        let zy = row[y];
-        // Leave the maximum out of the sum (its term is exactly 1): exp_nonpos clamps at
-        // e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
-        row[arg] = f32::NEG_INFINITY;
-        let others = exp_shifted_sum(row, max);
-        row[arg] = 1.0;
-        *loss += (others as f64).ln_1p() + (max - zy) as f64;
-        if let Some(scale) = grad_scale {
-            let inv = scale / (1.0 + others);
-            row.iter_mut().for_each(|e| *e *= inv);
-            row[y] = if y == arg {
-                -others * inv
-            } else {
-                row[y] - scale
-            };
-        }
-    }
-    correct
-}
-
 /// Loss and accuracy of `params` on `pairs` (any number: evaluated in workspace-sized
 /// chunks).
 pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchStats {
+    let params = &View::of(params);
     fold_first_layer(params, ws);
     prepare_readout(params, ws);
     let p = params.b2.len();
@@ -605,6 +405,7 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
 
 /// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
 pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32> {
+    let params = &View::of(params);
     fold_first_layer(params, ws);
     prepare_readout(params, ws);
     let p = params.b2.len();
@@ -619,42 +420,63 @@ pub fn logits(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> Array2<f32
     out
 }
 
-/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
-/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
-/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
-/// Returns the loss and accuracy over `pairs`. `pairs.len()` must be between 1 and
-/// `ws.rows()`.
+/// Values in a partial gradient (see [`partial`]): dTa, dTb and dW2 (p × H each) and
+/// db2 (p).
+pub fn partial_len(shape: Shape) -> usize {
+    3 * shape.p * shape.hidden + shape.p
+}
+
+/// Makes the workspace ready for [`partial`] at `params`: the folded first-layer tables
+/// and the read-out's padded copies. Once per step per workspace, however many parts of
+/// the batch it then computes.
+pub fn prepare(params: &Params, ws: &mut Workspace) {
+    let params = &View::of(params);
+    fold_first_layer(params, ws);
+    prepare_readout(params, ws);
+    let hidden = params.b1.len();
+    if ws.h.ncols() != hidden {
+        // W2 in padded rows for dH = G·W2.
+        ws.w2p.slice_mut(s![.., ..hidden]).assign(&params.w2);
+    }
+}
+
+/// The gradient of a part of a batch with respect to the folded tables and the read-out:
+/// writes into `out` ([`partial_len`] values: dTa, dTb, dW2, db2) the gradient of (sum of
+/// the losses over `pairs`) / `total`, and returns the loss and accuracy over `pairs`.
+/// The parts of a batch add up (in table space) to the batch's; [`finish`] then unfolds
+/// the first layer once. Expects [`prepare`] at these parameters; `pairs.len()` must be
+/// between 1 and `ws.rows()`.
 ///
 /// The pairs go through in blocks of [`kernels::KC`] (256): each block's hidden layer,
 /// logits, cross-entropy, dH and scatter, and its share of dW2, before the next block's.
 /// A block's matrices (~100 KB each) then stay in L2 from the product that writes them to
-/// the ones that read them, instead of the whole batch's (~700 KB) streaming from L3 for
-/// each. The blocks start at multiples of the kernels' k-slice, and every sum runs in the
-/// same order as over the whole batch at once, so the results are the same bits.
-pub fn loss_and_grad(
+/// the ones that read them, instead of the whole part's streaming from L3 for each.
+pub fn partial(
     params: &Params,
     pairs: &[Pair],
     total: usize,
-    grads: &mut Params,
+    out: &mut [f32],
     ws: &mut Workspace,
 ) -> BatchStats {
+    let params = &View::of(params);
     let n = pairs.len();
     assert!(
         n > 0 && n <= ws.rows && n <= total,
         "batch of {n} pairs (of {total}) does not fit a workspace of {}",
         ws.rows
     );
-    fold_first_layer(params, ws);
     let Shape { p, hidden, .. } = params.shape();
+    assert_eq!(out.len(), 3 * p * hidden + p, "a partial gradient's length");
     let (pp, hp) = (ws.logits.ncols(), ws.h.ncols());
-    prepare_readout(params, ws);
-    // W2 in padded rows for dH.
-    if hp != hidden {
-        ws.w2p.slice_mut(s![.., ..hidden]).assign(&params.w2);
-    }
-    ws.dta.fill(0.0);
-    ws.dtb.fill(0.0);
-    grads.b2.fill(0.0);
+    let (dta, rest) = out.split_at_mut(p * hidden);
+    let (dtb, rest) = rest.split_at_mut(p * hidden);
+    let (dw2, db2) = rest.split_at_mut(p * hidden);
+    let mut dta = ArrayViewMut2::from_shape((p, hidden), dta).expect("p × H");
+    let mut dtb = ArrayViewMut2::from_shape((p, hidden), dtb).expect("p × H");
+    let mut db2 = ArrayViewMut1::from(db2);
+    dta.fill(0.0);
+    dtb.fill(0.0);
+    db2.fill(0.0);
     let mut loss = 0.0f64;
     let mut correct = 0;
     for (index, block) in pairs.chunks(kernels::KC).enumerate() {
@@ -680,13 +502,13 @@ pub fn loss_and_grad(
             a_cs: pp,
             b: flat(&ws.h),
             b_rs: hp,
-            c: grads.w2.as_slice_mut().expect("contiguous"),
+            c: &mut dw2[..],
             ldc: hidden,
             init: if index == 0 { Init::Zero } else { Init::Add },
         }
         .run();
         for row in ws.logits.slice(s![..rows, ..p]).rows() {
-            grads.b2 += &row;
+            db2 += &row;
         }
         let w2 = if hp == hidden {
             params.w2.as_slice().expect("contiguous")
@@ -714,21 +536,38 @@ pub fn loss_and_grad(
             ws.dh.slice(s![..rows, ..hidden]),
             ws.h.slice(s![..rows, ..hidden]),
             block,
-            ws.dta.view_mut(),
-            ws.dtb.view_mut(),
+            dta.view_mut(),
+            dtb.view_mut(),
         );
     }
+    BatchStats {
+        loss: loss / n as f64,
+        correct,
+        count: n,
+    }
+}
+
+/// The parameters' gradient from a batch's summed partial gradient ([`partial`]): the
+/// read-out's blocks copied, db1 and the first layer unfolded (once per step).
+pub fn finish(params: &Params, partial: &[f32], grads: &mut Params, ws: &mut Workspace) {
+    let params = &View::of(params);
+    let grads = &mut GradMut::of(grads);
+    let Shape { p, d, hidden } = params.shape();
+    let (dta, rest) = partial.split_at(p * hidden);
+    let (dtb, rest) = rest.split_at(p * hidden);
+    let (dw2, db2) = rest.split_at(p * hidden);
+    grads.w2.copy_from_slice(dw2);
+    grads.b2.assign(&ArrayView1::from(db2));
 
     // Every pair adds its row to exactly one row of dTb, so db1 = Σ_pairs dh is the
     // column sum of dTb: p rows to add instead of one per pair.
     grads.b1.fill(0.0);
-    for row in ws.dtb.rows() {
-        grads.b1 += &row;
+    for row in dtb.chunks_exact(hidden) {
+        grads.b1 += &ArrayView1::from(row);
     }
 
     // Unfold: Ta = E W1aᵀ gives dE = dTa W1a + dTb W1b and dW1a = dTaᵀ E (likewise b),
     // with W1's halves and E copied into padded rows (small) for the kernels' B.
-    let d = params.embed.ncols();
     let dp = ws.ep.ncols();
     ws.w1p
         .slice_mut(s![.., ..d])
@@ -738,18 +577,18 @@ pub fn loss_and_grad(
         .assign(&params.w1.slice(s![.., d..]));
     ws.ep.slice_mut(s![.., ..d]).assign(&params.embed);
     let (w1p, ep) = (flat(&ws.w1p), flat(&ws.ep));
-    let w1 = grads.w1.as_slice_mut().expect("contiguous");
-    for (half, dt) in [(0, &ws.dta), (1, &ws.dtb)] {
+    let w1 = &mut grads.w1[..];
+    for (half, dt) in [(0, dta), (1, dtb)] {
         Gemm {
             m: p,
             n: d,
             k: hidden,
-            a: flat(dt),
+            a: dt,
             a_rs: hidden,
             a_cs: 1,
             b: &w1p[half * dp..],
             b_rs: 2 * dp,
-            c: grads.embed.as_slice_mut().expect("contiguous"),
+            c: &mut grads.embed[..],
             ldc: d,
             init: if half == 0 { Init::Zero } else { Init::Add },
         }
@@ -758,7 +597,7 @@ pub fn loss_and_grad(
             m: hidden,
             n: d,
             k: p,
-            a: flat(dt),
+            a: dt,
             a_rs: 1,
             a_cs: hidden,
             b: ep,
@@ -769,12 +608,27 @@ pub fn loss_and_grad(
         }
         .run();
     }
+}
 
-    BatchStats {
-        loss: loss / n as f64,
-        correct,
-        count: n,
-    }
+/// Forward and backward pass over `pairs`, a part of a batch of `total` pairs: writes
+/// the gradient of (sum of the losses over `pairs`) / `total` into `grads` (overwriting
+/// it), so the gradients of the parts of a batch add up to the gradient of its mean loss.
+/// Returns the loss and accuracy over `pairs`. [`prepare`], [`partial`] and [`finish`]
+/// in one (the trainer calls them apart, to fold and unfold once per step).
+pub fn loss_and_grad(
+    params: &Params,
+    pairs: &[Pair],
+    total: usize,
+    grads: &mut Params,
+    ws: &mut Workspace,
+) -> BatchStats {
+    prepare(params, ws);
+    let mut out = std::mem::take(&mut ws.partial);
+    out.resize(partial_len(View::of(params).shape()), 0.0);
+    let stats = partial(params, pairs, total, &mut out, ws);
+    finish(params, &out, grads, ws);
+    ws.partial = out;
+    stats
 }
 
 #[cfg(test)]
@@ -790,6 +644,7 @@ mod tests {
 
     /// The textbook forward pass (concatenate, multiply), for comparison with the folded one.
     fn naive_loss(params: &Params, pairs: &[Pair]) -> f64 {
+        let params = View::of(params);
         let Shape { p, d, hidden } = params.shape();
         let mut total = 0.0;
         for pair in pairs {
@@ -828,15 +683,15 @@ mod tests {
 
     /// Parameters of `shape` with non-zero biases, and all p² pairs of addition.
     fn setup_with(shape: Shape) -> (Params, Vec<Pair>) {
-        let mut params = Params::init(shape, 3);
+        let mut params = Mlp::new(shape).init(3, 1.0);
         // Non-zero biases so their gradients are exercised too.
         params
-            .b1
+            .vector_mut("b1")
             .iter_mut()
             .enumerate()
             .for_each(|(i, b)| *b = 0.1 * (i as f32 - 3.0));
         params
-            .b2
+            .vector_mut("b2")
             .iter_mut()
             .enumerate()
             .for_each(|(i, b)| *b = 0.05 * i as f32);
@@ -880,7 +735,7 @@ mod tests {
     fn check_gradients(shape: Shape) {
         let (params, pairs) = setup_with(shape);
         let mut ws = Workspace::new(shape, pairs.len());
-        let mut grads = Params::zeros(shape);
+        let mut grads = Params::zeros(params.layout());
         loss_and_grad(&params, &pairs, pairs.len(), &mut grads, &mut ws);
         let analytic: Vec<(&str, Vec<f32>)> = grads
             .clone()
@@ -907,59 +762,5 @@ mod tests {
             }
             assert!(worst < 1e-2, "{name}: worst relative error {worst}");
         }
-    }
-
-    #[test]
-    fn lane_argmax_finds_the_first_maximum() {
-        for len in [1, 5, 8, 9, 97] {
-            for at in 0..len {
-                let mut xs: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
-                xs[at] = 5.0;
-                assert_eq!(lane_argmax(&xs), (5.0, at), "len {len}");
-                if at + 1 < len {
-                    xs[len - 1] = 5.0; // a later tie must not win
-                    assert_eq!(lane_argmax(&xs).1, at);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn exp_is_accurate() {
-        let mut worst = 0.0f32;
-        let mut x = -87.0f32;
-        while x <= 0.0 {
-            let rel = (exp_nonpos(x) - x.exp()).abs() / x.exp();
-            worst = worst.max(rel);
-            x += 0.0137;
-        }
-        assert!(worst < 4e-7, "worst relative error {worst}");
-        assert_eq!(exp_nonpos(0.0), 1.0);
-        assert_eq!(exp_nonpos(-1e4), exp_nonpos(-87.0));
-    }
-
-    #[test]
-    fn confident_predictions_keep_a_nonzero_loss_and_gradient() {
-        // A logit gap of 20 gives a true loss of ~96·e⁻²⁰ ≈ 2e-7: f32 log-softmax would
-        // round it to 0; the f64 path must not.
-        let p = 97;
-        let mut logits = Array2::<f32>::zeros((1, p));
-        logits[[0, 5]] = 20.0;
-        let pair = [Pair {
-            a: 0,
-            b: 5,
-            label: 5,
-        }];
-        let mut loss = 0.0;
-        let correct = cross_entropy_rows(logits.view_mut(), &pair, Some(1.0), &mut loss);
-        let expect = (96.0 * (-20.0f64).exp()).ln_1p();
-        assert_eq!(correct, 1);
-        assert!((loss - expect).abs() < 1e-3 * expect, "{loss} vs {expect}");
-        assert!(logits[[0, 5]] < 0.0, "label gradient must stay negative");
-        let total: f32 = logits.iter().sum();
-        assert!(
-            total.abs() < 1e-9,
-            "softmax gradient sums to zero, got {total}"
-        );
     }
 }

@@ -1,0 +1,224 @@
+//! Softmax cross-entropy over rows of logits, shared by every model.
+//!
+//! The loss of a pair is computed stably in f64 from f32 logits (see
+//! [`cross_entropy_rows`]), with a branch-free exponential and arg-max so the loops
+//! vectorise: together they are the second-largest cost of a training step after the
+//! matrix products.
+
+use crate::kernels::with_avx2;
+use crate::task::Pair;
+use ndarray::ArrayViewMut2;
+
+/// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
+/// vectorise (libm's `expf` is a function call per element and dominated the profile).
+#[inline(always)]
+pub fn exp_nonpos(x: f32) -> f32 {
+    // exp(x) = 2^n · exp(r), n = round(x / ln 2), |r| ≤ ln2 / 2.
+    // Clamp by compare-and-select (see the ReLU in `hidden_layer`); NaN passes through.
+    let x = if x < -87.0 { -87.0 } else { x };
+    // Round to nearest by the 1.5·2²³ trick: plain arithmetic, so it vectorises on every
+    // target (`f32::round` is a libm call on baseline x86-64 and wasm).
+    const SHIFT: f32 = 12_582_912.0;
+    let t = x * std::f32::consts::LOG2_E + SHIFT;
+    let n = t - SHIFT;
+    // n is also the difference of the bit patterns of t and SHIFT (t lies in [2²³, 2²⁴),
+    // where floats are consecutive integers): an integer op, unlike the saturating
+    // `n as i32`, which compiles to scalar compares and blocks vectorisation.
+    let n_int = (t.to_bits() as i32).wrapping_sub(SHIFT.to_bits() as i32);
+    // r = x − n·ln 2, with ln 2 split in two so the product is exact enough.
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    // Polynomial for exp on [-ln2/2, ln2/2] (the Cephes expf coefficients).
+    let mut p = 1.987_569_1e-4_f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 1.666_666_5e-1;
+    p = p * r + 0.5;
+    let e = p * r * r + r + 1.0;
+    // Scale by 2^n through the exponent bits; n ≥ -126 because x ≥ -87.
+    e * f32::from_bits(((n_int + 127) as u32) << 23)
+}
+
+/// Maximum of a slice and the first index where it occurs, computed in eight
+/// independent lanes so the loop vectorises (a plain scan is a serial chain of compares).
+#[inline(always)]
+fn lane_argmax(xs: &[f32]) -> (f32, usize) {
+    let mut best = [f32::NEG_INFINITY; 8];
+    let mut at = [0u32; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail_start = xs.len() - chunks.remainder().len();
+    for (c, chunk) in chunks.enumerate() {
+        for lane in 0..8 {
+            let x = chunk[lane];
+            let better = x > best[lane];
+            best[lane] = if better { x } else { best[lane] };
+            at[lane] = if better {
+                (c * 8 + lane) as u32
+            } else {
+                at[lane]
+            };
+        }
+    }
+    // Combine lanes (and the tail), preferring the smaller index on ties so the result
+    // is the first maximum, as a serial scan would give.
+    let (mut max, mut arg) = (f32::NEG_INFINITY, usize::MAX);
+    let candidates = best.iter().zip(at.iter().map(|&i| i as usize));
+    let tail = xs[tail_start..].iter().zip(tail_start..);
+    for (&x, i) in candidates.chain(tail) {
+        if x > max || (x == max && i < arg) {
+            max = x;
+            arg = i;
+        }
+    }
+    (max, if arg == usize::MAX { 0 } else { arg })
+}
+
+/// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
+/// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
+/// precision).
+#[inline(always)]
+fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let mut chunks = xs.chunks_exact_mut(8);
+    for chunk in &mut chunks {
+        for (a, x) in acc.iter_mut().zip(chunk.iter_mut()) {
+            *x = exp_nonpos(*x - shift);
+            *a += *x;
+        }
+    }
+    let mut tail = 0.0;
+    for x in chunks.into_remainder() {
+        *x = exp_nonpos(*x - shift);
+        tail += *x;
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// Softmax terms (relative to the row's largest, which is 1) below this are left out of
+/// the gradient: 2⁻⁶⁴ ≈ 5.4e-20. See [`cross_entropy_rows`].
+pub const TINY: f32 = 5.421_011e-20;
+
+with_avx2! {
+    /// Softmax cross-entropy over the rows of `logits` (one per pair). Adds the rows'
+    /// losses to `loss` (f64, one after another, so a batch taken in blocks sums them in
+    /// the same order as at once) and returns the number correct; if `grad_scale` is
+    /// given, overwrites each row with grad_scale · (softmax − onehot).
+    ///
+    /// Stability: logits are shifted by their row maximum before exponentiating, so the
+    /// arg-max term is exactly 1 and the row sum is 1 + s, with s the sum of the other
+    /// (small) terms, kept separately. The loss is then ln_1p(s) + (max − z_y) in f64 and a
+    /// confident label's gradient is −s/(1 + s) instead of e_y/sum − 1, which rounds to 0 in
+    /// f32 once s < 6e-8. This keeps the loss curve smooth (no spikes) down to 1e-7 and below
+    /// — the failure DESIGN.md warns about with f32 log-softmax.
+    pub(crate) fn cross_entropy_rows(
+        logits: ArrayViewMut2<f32>,
+        pairs: &[Pair],
+        grad_scale: Option<f32>,
+        loss: &mut f64
+    ) -> usize = cross_entropy_rows_generic;
+}
+
+#[inline(always)]
+fn cross_entropy_rows_generic(
+    mut logits: ArrayViewMut2<f32>,
+    pairs: &[Pair],
+    grad_scale: Option<f32>,
+    loss: &mut f64,
+) -> usize {
+    let mut correct = 0usize;
+    for (pair, mut row) in pairs.iter().zip(logits.rows_mut()) {
+        let row = row.as_slice_mut().expect("contiguous");
+        let y = pair.label as usize;
+        // The prediction is the first maximum (ties go to the smaller class).
+        let (max, arg) = lane_argmax(row);
+        correct += usize::from(arg == y);
+        let zy = row[y];
+        // Leave the maximum out of the sum (its term is exactly 1): exp_nonpos clamps at
+        // e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
+        row[arg] = f32::NEG_INFINITY;
+        let others = exp_shifted_sum(row, max);
+        row[arg] = 1.0;
+        *loss += (others as f64).ln_1p() + (max - zy) as f64;
+        if let Some(scale) = grad_scale {
+            let inv = scale / (1.0 + others);
+            // Probabilities below TINY are flushed to zero: scaled by 1/N they would be
+            // subnormal floats, and every product that reads them (dW2 = Gᵀ·H, dH = G·W2)
+            // then runs up to 10× slower on Intel CPUs (a microcode assist per operand),
+            // natively and in the browser alike — a run without weight decay, whose logit
+            // gaps keep growing, slowed to a quarter of its speed. What is dropped is below
+            // 1e-19 of a row's largest term, far under f32's resolution of the sum.
+            row.iter_mut()
+                .for_each(|e| *e = if *e < TINY { 0.0 } else { *e * inv });
+            row[y] = if y == arg {
+                if others < TINY {
+                    0.0
+                } else {
+                    -others * inv
+                }
+            } else {
+                row[y] - scale
+            };
+        }
+    }
+    correct
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn lane_argmax_finds_the_first_maximum() {
+        for len in [1, 5, 8, 9, 97] {
+            for at in 0..len {
+                let mut xs: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+                xs[at] = 5.0;
+                assert_eq!(lane_argmax(&xs), (5.0, at), "len {len}");
+                if at + 1 < len {
+                    xs[len - 1] = 5.0; // a later tie must not win
+                    assert_eq!(lane_argmax(&xs).1, at);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exp_is_accurate() {
+        let mut worst = 0.0f32;
+        let mut x = -87.0f32;
+        while x <= 0.0 {
+            let rel = (exp_nonpos(x) - x.exp()).abs() / x.exp();
+            worst = worst.max(rel);
+            x += 0.0137;
+        }
+        assert!(worst < 4e-7, "worst relative error {worst}");
+        assert_eq!(exp_nonpos(0.0), 1.0);
+        assert_eq!(exp_nonpos(-1e4), exp_nonpos(-87.0));
+    }
+
+    #[test]
+    fn confident_predictions_keep_a_nonzero_loss_and_gradient() {
+        // A logit gap of 20 gives a true loss of ~96·e⁻²⁰ ≈ 2e-7: f32 log-softmax would
+        // round it to 0; the f64 path must not.
+        let p = 97;
+        let mut logits = Array2::<f32>::zeros((1, p));
+        logits[[0, 5]] = 20.0;
+        let pair = [Pair {
+            a: 0,
+            b: 5,
+            label: 5,
+        }];
+        let mut loss = 0.0;
+        let correct = cross_entropy_rows(logits.view_mut(), &pair, Some(1.0), &mut loss);
+        let expect = (96.0 * (-20.0f64).exp()).ln_1p();
+        assert_eq!(correct, 1);
+        assert!((loss - expect).abs() < 1e-3 * expect, "{loss} vs {expect}");
+        assert!(logits[[0, 5]] < 0.0, "label gradient must stay negative");
+        let total: f32 = logits.iter().sum();
+        assert!(
+            total.abs() < 1e-9,
+            "softmax gradient sums to zero, got {total}"
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! `Pacer`: the workers' time slicing (see [`crate::engine::Pacer`]).
+
+use wasm_bindgen::prelude::*;
+
+/// How many steps to take before yielding to the worker's message queue.
+#[wasm_bindgen]
+pub struct Pacer(crate::engine::Pacer);
+
+#[wasm_bindgen]
+impl Pacer {
+    /// Slices of about `slice_ms` milliseconds.
+    #[wasm_bindgen(constructor)]
+    pub fn new(slice_ms: f64) -> Pacer {
+        Pacer(crate::engine::Pacer::new(slice_ms))
+    }
+
+    /// Steps for the next slice.
+    pub fn steps(&self) -> u32 {
+        self.0.steps()
+    }
+
+    /// `steps` steps took `ms` milliseconds (from `performance.now()`).
+    pub fn record(&mut self, steps: u32, ms: f64) {
+        self.0.record(steps, ms);
+    }
+}
