@@ -226,3 +226,42 @@ for (const name of ENGINES) {
     });
   });
 }
+
+// What made www/wasm.js fall back: WebKit with its relaxed SIMD switched on
+// (JSC_useWasmRelaxedSIMD=1) validates the probe's instruction, then rejects the relaxed
+// build ("invalid extended simd op"). The page and its worker must load the plain one.
+const webkitMissing = installed('webkit');
+describe('webkit with relaxed SIMD switched on', {
+  skip: (!ENGINES.includes('webkit') && 'ENGINES has no webkit')
+    || (webkitMissing.length > 0 && `not installed: ${webkitMissing.join(', ')}`),
+}, () => {
+  test('validates the probe, cannot compile the relaxed build, trains on the plain one', { timeout: 120_000 }, async () => {
+    const engine = await startEngine('webkit', { env: { JSC_useWasmRelaxedSIMD: '1' } });
+    try {
+      const { driver } = engine;
+      await driver.get(new URL('?p=23&frac=0.9#playground', BASE_URL).href);
+      await until(() => driver.executeScript('return document.readyState'), (v) => v === 'complete', 60_000, 'the page to load');
+      const probe = await driver.executeAsyncScript(`const done = arguments[arguments.length - 1];
+        const main = document.querySelector('script[src$="/main.js"]').src;
+        import(new URL('wasm.js', main).href).then(async (m) => {
+          let compiled;
+          try {
+            await WebAssembly.compile(await (await fetch(new URL('pkg/grokking_relaxed_bg.wasm', main))).arrayBuffer());
+            compiled = 'compiled';
+          } catch (err) {
+            compiled = err.name + ': ' + err.message;
+          }
+          done({ relaxedSimd: m.relaxedSimd, compiled });
+        }, (err) => done({ error: String(err) }));`);
+      console.log(`# webkit, JSC_useWasmRelaxedSIMD=1: probe validates ${probe.relaxedSimd}; the relaxed build: ${probe.compiled}`);
+      assert.equal(probe.relaxedSimd, true, 'the probe validates');
+      assert.match(probe.compiled, /^CompileError/, 'the relaxed build does not compile');
+      const m = await until(() => metrics(driver), (x) => x?.state === 'running' && x.step >= 20, 60_000, '20 steps');
+      assert.equal(m.workers, 1);
+      assert.equal(await driver.executeScript('return document.documentElement.dataset.wasm'), 'plain');
+      assert.deepEqual(await pageProblems(driver), []);
+    } finally {
+      await engine.quit();
+    }
+  });
+});
