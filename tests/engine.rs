@@ -125,21 +125,34 @@ fn until_pauses_exactly_and_play_goes_on() {
     assert_eq!(run.advance(5).taken, 5);
 }
 
+/// A small run that memorises, then groks (at step 250), in a fraction of a second.
+fn groks_soon() -> Config {
+    Config {
+        p: 23,
+        frac: 0.9,
+        ..Config::default()
+    }
+}
+
 #[test]
 fn stop_when_grokked_stops_right_after_the_grokked_step() {
-    let mut spec = RunSpec::new(Config::default());
+    let mut spec = RunSpec::new(groks_soon());
     spec.stop_when_grokked = true;
-    let mut run = Run::new(spec).unwrap();
+    let mut run = Run::new(spec.clone()).unwrap();
     let mut last = None;
     for _ in 0..100 {
-        let a = run.advance(97);
+        let a = run.advance(37);
         if a.stop.is_some() {
             last = a.stop;
             break;
         }
     }
     assert_eq!(last, Some(Stop::Grokked));
-    let grokked = run.trainer().grokked_at().expect("the default run groks");
+    let grokked = run.trainer().grokked_at().expect("the run groks");
+    assert!(
+        grokked > 5 * run.trainer().memorised_at().unwrap(),
+        "it grokked"
+    );
     assert_eq!(run.step(), grokked + 1);
     let again = run.advance(10);
     assert_eq!(
@@ -150,6 +163,13 @@ fn stop_when_grokked_stops_right_after_the_grokked_step() {
     run.resume();
     assert_eq!(run.advance(10).taken, 10, "Play after the stop goes on");
     assert_eq!(run.stop_due(), None);
+
+    // A batch that ends exactly at that step reports the stop itself (a worker whose
+    // slice ends there pauses there, not one slice later).
+    let mut again = Run::new(spec).unwrap();
+    let n = u32::try_from(grokked + 1).unwrap();
+    let a = again.advance(n);
+    assert_eq!((a.taken, a.stop), (n, Some(Stop::Grokked)));
 }
 
 #[test]

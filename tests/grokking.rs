@@ -1,33 +1,70 @@
-//! The grokking facts of DESIGN.md, checked on the default model.
+//! The grokking facts of DESIGN.md, checked on the default model, and its phase diagram.
 //!
 //! These train real networks (seconds each in release mode; run with
 //! `cargo test --release --test grokking`). The numbers come from a PyTorch run of the same
 //! model: memorise by step ~75, generalise at ~1250; nothing without weight decay; sooner
 //! with more data; no fit at all with far too much decay. Our RNG differs from PyTorch's,
 //! so the tests check the phenomenon and its time scale, not exact steps.
+//!
+//! Every run is trained as a phase cell is (`sweep::cell_spec`: until it generalises,
+//! stopping right after that step, or until its budget), once, whichever test asks for it
+//! first: the facts and the phase diagram share their runs.
 #![cfg(not(target_arch = "wasm32"))]
 
+use grokking::engine::Run;
+use grokking::sweep::{cell_of, cell_spec, Cell, Phase};
 use grokking::{Config, Trainer};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Train until grokked or `max_steps`, returning the trainer.
-fn train(config: Config, max_steps: u64) -> Trainer {
-    let mut trainer = Trainer::new(config).expect("valid config");
-    while trainer.step_count() < max_steps && trainer.grokked_at().is_none() {
-        trainer.step().expect("default-scale runs do not diverge");
-    }
-    trainer
+/// `config` trained until it generalises or `budget` steps pass (as `sweep::run_cell`
+/// trains a cell); trained once per process, shared by the tests that ask for it (a test
+/// asking while another trains it waits for that run).
+fn train(config: Config, budget: u64) -> Arc<Trainer> {
+    type Slot = Arc<OnceLock<Arc<Trainer>>>;
+    static RUNS: OnceLock<Mutex<HashMap<String, Slot>>> = OnceLock::new();
+    let slot: Slot = RUNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap()
+        .entry(format!("{config:?} for {budget}"))
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        let mut run = Run::new(cell_spec(config, budget)).expect("valid config");
+        while run.advance(1000).stop.is_none() {}
+        assert!(
+            run.trainer().diverged_at().is_none(),
+            "default-scale runs do not diverge"
+        );
+        Arc::new(run.trainer().clone())
+    })
+    .clone()
+}
+
+/// Trains the configs on threads of their own (they are independent runs).
+fn train_all(configs: &[(Config, u64)]) -> Vec<Arc<Trainer>> {
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = configs
+            .iter()
+            .map(|(config, budget)| scope.spawn(move || train(config.clone(), *budget)))
+            .collect();
+        runs.into_iter().map(|run| run.join().unwrap()).collect()
+    })
 }
 
 #[test]
 fn default_model_memorises_then_groks_for_three_seeds() {
-    for seed in 0..3 {
-        let t = train(
-            Config {
+    let seeds: Vec<_> = (0..3)
+        .map(|seed| {
+            let config = Config {
                 seed,
                 ..Config::default()
-            },
-            3000,
-        );
+            };
+            (config, 3000)
+        })
+        .collect();
+    for (seed, t) in train_all(&seeds).into_iter().enumerate() {
         let memorised = t.memorised_at().expect("train accuracy reaches 99%");
         let grokked = t
             .grokked_at()
@@ -143,7 +180,7 @@ fn far_too_much_decay_cannot_fit_the_training_set() {
             wd: 10.0,
             ..Config::default()
         },
-        1000,
+        2000,
     );
     assert_eq!(t.memorised_at(), None);
     let best = t
@@ -187,4 +224,59 @@ fn too_large_a_learning_rate_stops_learning_then_diverges() {
     );
     let (_, diverged) = run(3.0);
     assert!(diverged, "lr 3 diverges within 300 steps");
+}
+
+/// The phase diagram agrees with the facts: no generalisation without weight decay (with
+/// more data too), earlier generalisation with more data or (up to a point) more decay,
+/// and no fit at all with far too much decay. Cells are classified by the same rule as
+/// `grok sweep` and the page (`sweep::cell_of`, `Phase::classify`); their budgets are
+/// those of the facts above, whose runs they share (2000 steps for wd 0 at frac 0.5).
+#[test]
+fn default_model_phase_diagram_agrees_with_the_known_facts() {
+    let cells = [
+        (0.0, 0.3, 3000),
+        (0.0, 0.5, 2000),
+        (1.0, 0.3, 3000),
+        (1.0, 0.5, 3000),
+        (3.0, 0.3, 3000),
+        (10.0, 0.3, 2000),
+    ];
+    let configs: Vec<_> = cells
+        .iter()
+        .map(|&(wd, frac, budget)| {
+            let config = Config {
+                wd,
+                frac,
+                ..Config::default()
+            };
+            (config, budget)
+        })
+        .collect();
+    let results: Vec<Cell> = train_all(&configs).iter().map(|t| cell_of(t)).collect();
+    let cell = |wd: f64, frac: f64| {
+        results
+            .iter()
+            .find(|c| c.wd == wd && c.frac == frac)
+            .unwrap()
+    };
+    for c in &results {
+        eprintln!(
+            "wd {:<4} frac {}: {:?} (fit {:?}, generalise {:?})",
+            c.wd, c.frac, c.phase, c.steps_to_train_99, c.steps_to_test_95
+        );
+    }
+
+    assert_eq!(cell(0.0, 0.3).phase, Phase::Memorisation);
+    assert_eq!(cell(0.0, 0.5).phase, Phase::Memorisation);
+    assert_eq!(cell(1.0, 0.3).phase, Phase::Grokking);
+    let gen = |wd, frac| cell(wd, frac).steps_to_test_95.expect("generalises");
+    assert!(
+        gen(1.0, 0.5) < gen(1.0, 0.3),
+        "more data generalises sooner"
+    );
+    assert!(
+        gen(3.0, 0.3) < gen(1.0, 0.3),
+        "more decay generalises sooner (up to a point)"
+    );
+    assert_eq!(cell(10.0, 0.3).phase, Phase::Confusion);
 }

@@ -6,9 +6,16 @@ use grokking::{Config, Trainer};
 
 #[test]
 fn progress_measures_move_during_the_plateau() {
-    // First run: train past grokking and read off the finished model's key frequencies.
+    // Train past grokking and read off the finished model's key frequencies, keeping a
+    // copy of the run every 100 steps up to grokking, to measure against those keys.
     let mut first = Trainer::new(Config::default()).unwrap();
-    first.run(2500).unwrap();
+    let mut along = Vec::new();
+    while first.step_count() < 2500 {
+        first.run(100).unwrap();
+        if first.grokked_at().is_none_or(|g| first.step_count() <= g) {
+            along.push(first.clone());
+        }
+    }
     let grokked = first.grokked_at().expect("default run groks");
     let end = first.progress();
     let keys = end.keys.clone();
@@ -41,20 +48,23 @@ fn progress_measures_move_during_the_plateau() {
         m.excluded_train_acc
     );
 
-    // Replay the same run (determinism) and measure against those keys along the way.
-    let mut replay = Trainer::new(Config::default()).unwrap();
+    // Measure the run along the way against those keys.
     let mut rows = Vec::new(); // (step, test acc, restricted, excluded)
-    for step in (100..=grokked).step_by(100) {
-        replay.run(step - replay.step_count()).unwrap();
-        let point = replay.progress_with_keys(Some(&keys));
+    for then in &mut along {
+        let point = then.progress_with_keys(Some(&keys));
         let m = point.measures.unwrap();
         rows.push((
-            step,
-            replay.evaluate().test_acc,
+            then.step_count(),
+            then.evaluate().test_acc,
             m.restricted_loss,
             m.excluded_loss,
         ));
     }
+    assert_eq!(
+        rows.len() as u64,
+        grokked / 100,
+        "a row every 100 steps up to grokking"
+    );
     eprintln!("step, test acc, restricted loss, excluded loss: {rows:#?}");
     // The last plateau step at which test accuracy is still below 2%:
     let plateau: Vec<_> = rows.iter().filter(|r| r.1 < 0.02).collect();

@@ -9,8 +9,17 @@ use plotters::style::RGBColor;
 use std::collections::BTreeMap;
 
 /// Colour variables of the stylesheet that belong to the page alone (panels, form fields,
-/// the warning box): no figure draws them, so they have no constant in the theme.
-const PAGE_ONLY: [&str; 4] = ["--panel", "--field", "--warn-bg", "--warn-fg"];
+/// the warning box, and the shades of the curve colours that text in them uses, for a
+/// contrast of 4.5:1): no figure draws them, so they have no constant in the theme.
+const PAGE_ONLY: [&str; 7] = [
+    "--panel",
+    "--field",
+    "--warn-bg",
+    "--warn-fg",
+    "--train-text",
+    "--test-text",
+    "--norm-text",
+];
 
 fn stylesheet() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/style.css");

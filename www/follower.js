@@ -20,9 +20,9 @@
 //                                   the same step)
 
 import init, { Link, Session } from './pkg/grokking.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 
-const loaded = init({ module_or_path: wasmUrl() }).then(
+const loaded = loadWasm(init).then(
   () => true,
   (err) => {
     self.postMessage({ status: 'error', run: null, message: `could not load the WebAssembly module: ${err?.message ?? err}`, diverged: false });

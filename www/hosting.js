@@ -10,10 +10,15 @@
 // Isolation: two training workers share each step through a SharedArrayBuffer, which a
 // browser offers only to a cross-origin isolated page, i.e. one served with the headers
 // Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.
-// Without them the worker (worker.js) trains alone, and #isolation-note says why.
+// Without them the worker (worker.js) trains alone, and #isolation-note says why; so it
+// does in a browser that offers no SharedArrayBuffer even then (WebKitGTK 2.50).
 
-if (!self.crossOriginIsolated) {
+if (!self.crossOriginIsolated || typeof SharedArrayBuffer !== 'function') {
   const note = document.getElementById('isolation-note');
+  if (note && self.crossOriginIsolated) {
+    note.textContent = 'Each run trains on one worker here: this browser does not offer '
+      + 'SharedArrayBuffer, which two workers need to share a step.';
+  }
   if (note) note.hidden = false;
 }
 

@@ -25,7 +25,7 @@
 import init, { primes, fit_config, fit_shrink } from './pkg/grokking.js';
 import { Board } from './figures.js';
 import { LiveRun, StaleRequest, writeRunData } from './live-run.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 import { setupPhase } from './phase.js';
 import { setupArticle } from './article.js';
 import { setupTask } from './task.js';
@@ -633,7 +633,8 @@ for (const type of ['wheel', 'touchmove', 'keydown']) {
 
 async function main() {
   fillFacts(); // the quoted numbers, meanwhile (no wasm needed)
-  await init({ module_or_path: wasmUrl() });
+  // Which build runs here (the workers pick theirs the same way): for tests and bug reports.
+  document.documentElement.dataset.wasm = await loadWasm(init);
   initParams();
   ui.op.replaceChildren(...OPS.map((o) => option(o.name, `(${o.label}) mod p`)));
 

@@ -18,7 +18,7 @@
 //       {status: 'error', job, index, message}        bad config, or wasm failed to load
 
 import init, { CellRun, Pacer } from './pkg/grokking.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice. */
@@ -30,7 +30,7 @@ let current = null; // {job, index, cellRun, pacer, t0, lastReport}
 /** Runs the next slice on a fresh task, so messages queued meanwhile are handled first. */
 const queueSlice = scheduler(() => slice());
 
-const loaded = init({ module_or_path: wasmUrl() }).then(
+const loaded = loadWasm(init).then(
   () => {
     self.postMessage({ status: 'ready' });
     return true;

@@ -2,8 +2,11 @@
 //
 // scripts/build makes two builds of the same Rust code with the same JS glue: one with
 // WebAssembly SIMD (every current browser), one that also uses relaxed SIMD, whose fused
-// multiply-add makes the matrix products faster. Workers load the relaxed build where the
-// browser validates relaxed-SIMD code, and the plain one elsewhere.
+// multiply-add makes the matrix products faster. The page and its workers load the relaxed
+// build where the browser validates relaxed-SIMD code, and the plain one elsewhere — or
+// if the relaxed build does not compile after all: an engine may validate the probe's
+// instruction but not every one the build uses (WebKit's, switched on with
+// JSC_useWasmRelaxedSIMD=1, rejects f64x2.relaxed_max).
 
 /**
  * A minimal module using a relaxed-SIMD instruction:
@@ -18,8 +21,22 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
 /** Whether this browser runs relaxed-SIMD code. */
 export const relaxedSimd = WebAssembly.validate(RELAXED_SIMD_PROBE);
 
-/** The URL of the build to load, for the glue's `init({module_or_path})`. */
-export function wasmUrl() {
-  const file = relaxedSimd ? 'grokking_relaxed_bg.wasm' : 'grokking_bg.wasm';
-  return new URL(`./pkg/${file}`, import.meta.url);
+const url = (file) => new URL(`./pkg/${file}`, import.meta.url);
+
+/**
+ * Initialises the glue (`init`, the default export of pkg/grokking.js) with the build for
+ * this browser; resolves to the build loaded, 'relaxed' or 'plain'.
+ */
+export async function loadWasm(init) {
+  if (relaxedSimd) {
+    try {
+      await init({ module_or_path: url('grokking_relaxed_bg.wasm') });
+      return 'relaxed';
+    } catch (err) {
+      if (!(err instanceof WebAssembly.CompileError)) throw err;
+      console.warn(`the relaxed-SIMD build does not compile here, loading the plain one: ${err.message}`);
+    }
+  }
+  await init({ module_or_path: url('grokking_bg.wasm') });
+  return 'plain';
 }

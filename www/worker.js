@@ -69,7 +69,7 @@
 // here alone from then on; nothing is lost.
 
 import init, { Link, Pacer, Session } from './pkg/grokking.js';
-import { wasmUrl } from './wasm.js';
+import { loadWasm } from './wasm.js';
 import { scheduler } from './scheduler.js';
 
 /** Target duration of one slice of training. */
@@ -88,7 +88,7 @@ const FOLLOWER_WAIT_MS = 3000;
 /** Whether this page can share memory between workers at all. */
 const canSplit = self.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
 
-const loaded = init({ module_or_path: wasmUrl() }).then(
+const loaded = loadWasm(init).then(
   () => true,
   (err) => {
     post('error', { message: `could not load the WebAssembly module: ${err?.message ?? err}`, fatal: true });

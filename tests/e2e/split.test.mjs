@@ -41,9 +41,9 @@ test('a run split between workers matches one worker bit for bit', { timeout: 12
   const alone = await page.evaluate(async () => {
     // scripts/site puts the modules under v-HASH/www/: import from beside main.js.
     const main = document.querySelector('script[type="module"][src$="/main.js"]').src;
-    const { wasmUrl } = await import(new URL('wasm.js', main).href);
+    const { loadWasm } = await import(new URL('wasm.js', main).href);
     const wasm = await import(new URL('pkg/grokking.js', main).href);
-    await wasm.default({ module_or_path: wasmUrl() });
+    await loadWasm(wasm.default);
     const session = new wasm.Session({ config: { p: 47, seed: 3 } });
     session.set_track_progress(true); // as the page's worker does
     const { taken } = session.advance(300);
