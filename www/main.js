@@ -25,7 +25,8 @@
 import init, { primes } from './pkg/grokking.js';
 import { Board } from './figures.js';
 import { LiveRun, StaleRequest, writeRunData } from './live-run.js';
-import { wasmUrl } from './wasm.js';
+import { wasmUrl, relaxedSimd } from './wasm.js';
+import { benchWanted, setupBenchPanel } from './bench-panel.js';
 import { setupPhase } from './phase.js';
 import { setupArticle } from './article.js';
 import { setupTask } from './task.js';
@@ -73,6 +74,9 @@ const ui = {
 
 /** The playground's run (made in main(), once the wasm module is loaded). */
 let live = null;
+
+/** The speed readout of ?bench=1 (bench-panel.js), or null. */
+let benchPanel = null;
 
 /** Whether the URL mirrors the playground (once used, or opened with its parameters). */
 let ownsUrl = false;
@@ -232,6 +236,7 @@ function showRun() {
     ui.sps.textContent = '— steps/s';
   }
   ui.stopGrokked.checked = live.stopWhenGrokked;
+  benchPanel?.update();
 }
 
 function showFigureNotes() {
@@ -598,6 +603,9 @@ for (const type of ['wheel', 'touchmove', 'keydown']) {
 async function main() {
   fillFacts(); // the quoted numbers, meanwhile (no wasm needed)
   await init({ module_or_path: wasmUrl() });
+  // Which build loaded (wasm.js picks it; the workers pick the same): for readers and
+  // benchmarks (bench=1).
+  document.documentElement.dataset.wasm = relaxedSimd ? 'relaxed-simd' : 'simd128';
   initParams();
   ui.op.replaceChildren(...OPS.map((o) => option(o.name, `(${o.label}) mod p`)));
 
@@ -621,6 +629,7 @@ async function main() {
     untilPauses: true,
     onChange: changed,
   });
+  if (benchWanted(search)) benchPanel = setupBenchPanel(live, ui.sps.closest('.transport'));
   setupPresent(search);
   setupKeys();
   wireControls();
