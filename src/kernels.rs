@@ -8,15 +8,14 @@
 //! spill and the products reach only 15–21 GFLOP/s. Here the micro-kernel is sized to
 //! the register file instead — on wasm32 four rows × two f32x4 vectors (eight
 //! accumulators, two B vectors, a splat and, without fused multiply-add, a product
-//! temporary: twelve registers). B is read in place, with its stride; each block of A's
-//! rows is copied once into a small interleaved panel on the stack (see [`driver`]), so
-//! the micro-kernel reads A at fixed offsets from one pointer. On x86-64 with AVX2 and
-//! FMA (detected at run time) the same kernel runs with 8-lane vectors and six rows (twelve ymm accumulators). Elsewhere a
+//! temporary: twelve registers) — and reads its operands in place, with strides, so
+//! nothing is packed. On x86-64 with AVX2 and FMA (detected at run time) the same
+//! kernel runs with 8-lane vectors and six rows (twelve ymm accumulators). Elsewhere a
 //! portable version of the same kernel on plain arrays lets LLVM vectorise.
 //!
 //! All products compute `C = A·B` (optionally plus a bias row or plus the old C), with
-//! A addressed through two strides — so a transposed A costs nothing more than the copy
-//! every A gets — and B row-major with contiguous columns. B and a bias are read in whole vectors, so both must be
+//! A addressed through two strides — so a transposed A costs nothing — and B row-major
+//! with contiguous columns. B and a bias are read in whole vectors, so both must be
 //! readable up to the column count rounded up to [`lanes()`] (the callers pad their
 //! buffers); C is written only in its `n` columns.
 //!
@@ -277,15 +276,9 @@ trait Vector: Copy {
     unsafe fn add(a: Self, b: Self) -> Self;
 }
 
-/// The product, tile by tile: rows in blocks of `MR`, and for each row block every column
-/// block of `NV` vectors (the last one narrower if `n` needs fewer vectors). The row
-/// block of A is first copied, interleaved (`R` values of one column after another), into
-/// a panel on the stack: the micro-kernel then reads A at fixed offsets from one pointer
-/// (one broadcast each, no address arithmetic per row, which on wasm32 V8 has to keep in
-/// registers or spill), and the panel stays in L1 while B streams past it. Only where A is
-/// read from changes: every element of C is still summed over k in the same order, so the
-/// bits are the same as reading A in place (natively 1.2–1.4× faster per product; in
-/// wasm, where V8's code rather than memory is the limit, within ±5%; README, "Speed").
+/// The product, tile by tile: rows in blocks of `MR`, columns in blocks of `NV` vectors
+/// (the last column block narrower if `n` needs fewer vectors), for each row block all
+/// column blocks: the block's A rows stay in L1 while B streams from L2.
 #[inline(always)]
 unsafe fn driver<V: Vector, const MR: usize, const NV: usize>(g: &Raw) {
     let mut i = 0;
@@ -308,20 +301,10 @@ unsafe fn driver<V: Vector, const MR: usize, const NV: usize>(g: &Raw) {
 /// All column blocks of the rows i..i+R.
 #[inline(always)]
 unsafe fn columns<V: Vector, const R: usize, const NV: usize>(g: &Raw, i: usize) {
-    // A[i..i+R, 0..k] interleaved: ap[l·R + r] = A(i + r, l) (k ≤ KC, R ≤ 6).
-    debug_assert!(g.k <= KC && R <= 6);
-    let mut apack = [std::mem::MaybeUninit::<f32>::uninit(); KC * 6];
-    let ap = apack.as_mut_ptr() as *mut f32;
-    let a = g.a.add(i * g.a_rs);
-    for l in 0..g.k {
-        for r in 0..R {
-            *ap.add(l * R + r) = *a.add(r * g.a_rs + l * g.a_cs);
-        }
-    }
     let nr = NV * V::LANES;
     let mut j = 0;
     while j + nr <= g.n {
-        tile::<V, R, NV>(g, ap, i, j, nr);
+        tile::<V, R, NV>(g, i, j, nr);
         j += nr;
     }
     let width = g.n - j;
@@ -329,52 +312,39 @@ unsafe fn columns<V: Vector, const R: usize, const NV: usize>(g: &Raw, i: usize)
         // The last columns: exactly as many vectors as they need, so B is never read
         // past `n` rounded up to the vector width.
         match width.div_ceil(V::LANES) {
-            1 => tile::<V, R, 1>(g, ap, i, j, width),
-            2 => tile::<V, R, 2>(g, ap, i, j, width),
+            1 => tile::<V, R, 1>(g, i, j, width),
+            2 => tile::<V, R, 2>(g, i, j, width),
             _ => unreachable!("tiles are at most two vectors wide"),
         }
     }
 }
 
 /// The micro-kernel: C[i..i+R, j..j+width] from R × NV accumulator vectors. Each step
-/// of the k loop loads NV vectors of one B row and broadcasts R values of the A panel.
+/// of the k loop loads NV vectors of one B row and, per row, one broadcast A element.
 #[inline(always)]
 unsafe fn tile<V: Vector, const R: usize, const NV: usize>(
     g: &Raw,
-    ap: *const f32,
     i: usize,
     j: usize,
     width: usize,
 ) {
     let mut acc = [[V::zero(); NV]; R];
-    let mut a = ap;
+    let a = g.a.add(i * g.a_rs);
     let mut b = g.b.add(j);
-    for _ in 0..g.k {
+    for l in 0..g.k {
         let mut bv = [V::zero(); NV];
         for (v, bv) in bv.iter_mut().enumerate() {
             *bv = V::load(b.add(v * V::LANES));
         }
+        let al = a.add(l * g.a_cs);
         for (r, acc) in acc.iter_mut().enumerate() {
-            let av = V::splat(a.add(r));
+            let av = V::splat(al.add(r * g.a_rs));
             for v in 0..NV {
                 acc[v] = V::madd(av, bv[v], acc[v]);
             }
         }
-        a = a.add(R);
         b = b.add(g.b_rs);
     }
-    store_tile::<V, R, NV>(g, acc, i, j, width);
-}
-
-/// Adds the bias (if any) and writes (or adds, with [`Init::Add`]) the tile into C.
-#[inline(always)]
-unsafe fn store_tile<V: Vector, const R: usize, const NV: usize>(
-    g: &Raw,
-    mut acc: [[V; NV]; R],
-    i: usize,
-    j: usize,
-    width: usize,
-) {
     if !g.bias.is_null() {
         for v in 0..NV {
             let bias = V::load(g.bias.add(j + v * V::LANES));
