@@ -34,7 +34,7 @@ fn thread_cpu_seconds() -> Option<f64> {
     };
     // SAFETY: a valid pointer to a timespec, which the call fills in.
     let ok = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
-    ok.then(|| t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+    ok.then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
 }
 
 #[cfg(not(target_os = "linux"))]
