@@ -6,10 +6,12 @@
 // …) so a noisy, shared machine slows both alike. Prints one JSON line per run:
 //   {"mode", "run", "seconds_to_test_95", "step_at_test_95", "steps_per_second",
 //    "workers", "long_tasks", "longest_task_ms"}
-// Modes: "split" (the default page: two workers share each step where it can) and
-// "single" (workers=1: one worker does every step).
+// Modes: "page" (the page as a reader gets it: as many workers as help, workerCount() in
+// www/params.js — on two cores, two) and "wN" (workers=N in the link: N workers share
+// each step, N = 1, 2, 4 or 8, whatever the number of cores).
 //
 // usage: BASE_URL=http://127.0.0.1:PORT/ node bench/browser.mjs [runs] [mode…]
+//   e.g. node bench/browser.mjs 3 w1 w2 w4   (default: page w1)
 // env: VIEW_H viewport height in CSS pixels (default 1600: the playground's figures on
 //      screen and drawn; 300: only its controls, so the main thread draws nothing)
 //      FIRST_RUN number of the first run in the output (scripts/bench calls this once a
@@ -20,12 +22,18 @@ import { launch } from '../tests/e2e/run.mjs';
 import { openPlayground, playToGrokking } from './page.mjs';
 
 const runs = Number(process.argv[2] ?? 3);
-const MODES = { split: '', single: '&workers=1' };
-const modes = process.argv.length > 3 ? process.argv.slice(3) : ['split', 'single'];
-for (const mode of modes) if (!(mode in MODES)) throw new Error(`unknown mode ${mode}; use ${Object.keys(MODES)}`);
+const modes = process.argv.length > 3 ? process.argv.slice(3) : ['page', 'w1'];
+/** The query a mode adds to the page's URL. */
+function query(mode) {
+  if (mode === 'page') return '';
+  const m = /^w([1248])$/.exec(mode);
+  if (!m) throw new Error(`unknown mode ${mode}; use page or w1, w2, w4, w8`);
+  return `&workers=${m[1]}`;
+}
+for (const mode of modes) query(mode);
 
 async function once(browser, mode, run) {
-  const { page } = await openPlayground(browser, MODES[mode]);
+  const { page } = await openPlayground(browser, query(mode));
   await page.evaluate(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {

@@ -10,6 +10,10 @@
 // process (node's own helper threads included, so slightly pessimistic), which other
 // processes' load disturbs far less than wall-clock time.
 //
+// Then, for builds that have it (`KernelBench`, src/kernels/bench.rs), the GFLOP/s of
+// each matrix product of a step in the step's own shapes and blocks, per CPU-second of
+// the process and per second of wall time (medians of 9 interleaved rounds).
+//
 // usage: node bench/wasm-step.mjs [PKG_DIR ...]
 //   PKG_DIR defaults to www/pkg (what ./scripts/build writes); give several directories
 //   (e.g. a copy of an older build) to compare them side by side in one run.
@@ -51,7 +55,8 @@ async function load(dir, wasmFile) {
   const session = new mod.Session(spec);
   const advance = (n) => (session.advance ? session.advance(n).taken : session.run(n));
   advance(warmup);
-  return { name: `${dir}/${wasmFile}`, advance, rates: [], cpuRates: [] };
+  const kernels = mod.KernelBench ? { bench: new mod.KernelBench(), api: mod.KernelBench } : null;
+  return { name: `${dir}/${wasmFile}`, advance, rates: [], cpuRates: [], kernels };
 }
 
 const runs = [];
@@ -84,4 +89,36 @@ for (const run of runs) {
   console.log(`  ${run.name.padEnd(48)} ${m.toFixed(1).padStart(6)} steps/s` +
     `  (×${(m / base).toFixed(2)})  best ${best.toFixed(1)}  per CPU-second ${cpu.toFixed(1)}` +
     `  windows: ${run.rates.map((r) => r.toFixed(0)).join(' ')}`);
+}
+
+// The matrix products, interleaved the same way: each round runs every product of every
+// build twice (as one step does).
+const withKernels = runs.filter((run) => run.kernels);
+if (withKernels.length) {
+  const count = withKernels[0].kernels.api.count();
+  for (const run of withKernels) run.gflops = [...Array(count)].map(() => ({ cpu: [], wall: [] }));
+  for (let round = 0; round < 9; round++) {
+    for (let i = 0; i < count; i++) {
+      for (const run of withKernels) {
+        const { bench } = run.kernels;
+        const cpu = process.cpuUsage();
+        const start = process.hrtime.bigint();
+        bench.run(i, 2);
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        const used = process.cpuUsage(cpu);
+        const flop = 2 * bench.flop(i);
+        run.gflops[i].cpu.push(flop / ((used.user + used.system) / 1e6) / 1e9);
+        run.gflops[i].wall.push(flop / seconds / 1e9);
+      }
+    }
+  }
+  console.log('matrix products of one step, GFLOP/s per CPU-second (per wall second), median of 9:');
+  for (let i = 0; i < count; i++) {
+    const cells = withKernels.map((run) => {
+      const g = run.gflops[i];
+      return `${median(g.cpu).toFixed(1).padStart(5)} (${median(g.wall).toFixed(1)})`;
+    });
+    console.log(`  ${withKernels[0].kernels.api.name(i).padEnd(24)} ${cells.join('   ')}`);
+  }
+  console.log(`  columns: ${withKernels.map((run) => run.name).join(', ')}`);
 }

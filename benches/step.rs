@@ -1,28 +1,45 @@
 //! Native training speed of the default config.
 //!
 //! `cargo bench --bench step` prints steps/s (median of 5 windows of 200 steps, after a
-//! warm-up) on one thread and on two, and, for scale, the GFLOP/s of the three
-//! read-out-sized matrix products. The full
-//! step is ≈ 215 MFLOP (three 2823×128·128×97-sized products plus small ones).
+//! warm-up) on one thread and on two, then the GFLOP/s of each matrix product of a step
+//! (`grokking::kernels::bench`: the step's own shapes, layouts and blocks), per second of
+//! the thread's CPU time (steady on a shared machine) and of wall time. The full step is
+//! ≈ 215 MFLOP (three 2823×128·128×97-sized products plus small ones).
 
-use grokking::kernels::{pad, Gemm, Init};
+use grokking::kernels::bench::{StepProducts, NAMES};
 use grokking::{Config, Trainer};
-use ndarray::linalg::general_mat_mul;
-use ndarray::Array2;
 use std::time::Instant;
-
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
 }
 
-/// CPU time this thread has run, from Linux's /proc/thread-self/schedstat (nanoseconds
-/// on the CPU), or None elsewhere. On a shared, busy machine wall-clock rates swing with
+/// CPU time this thread has run (Linux: clock_gettime(CLOCK_THREAD_CPUTIME_ID), to the
+/// nanosecond), or None elsewhere. On a shared, busy machine wall-clock rates swing with
 /// other processes' load; the rate per CPU-second of the thread is far steadier.
+#[cfg(target_os = "linux")]
 fn thread_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: f64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(ns / 1e9)
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut t = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid pointer to a timespec, which the call fills in.
+    let ok = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0;
+    ok.then_some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_seconds() -> Option<f64> {
+    None
 }
 
 /// Steps/s of the default config, median of 5 windows of 200 steps after 50 warm-up
@@ -49,103 +66,11 @@ fn steps_per_second(parallel: bool) -> (f64, Vec<f64>, Option<f64>) {
     (median(rates.clone()), rates, cpu)
 }
 
-/// One timed matrix product.
-type Product<'a> = Box<dyn FnMut() + 'a>;
-
 fn main() {
     let (one, rates, one_cpu) = steps_per_second(false);
     let (two, _, _) = steps_per_second(true);
 
-    // The three read-out-sized products of a step, in the layouts the step uses.
-    let (n, h, p) = (2823, 128, 97);
-    let hid = Array2::<f32>::from_elem((n, h), 0.5);
-    let w2 = Array2::<f32>::from_elem((p, h), 0.25);
-    let g = Array2::<f32>::from_elem((n, p), 0.1);
-    let mut logits = Array2::<f32>::zeros((n, p));
-    let mut dw2 = Array2::<f32>::zeros((p, h));
-    let mut dh = Array2::<f32>::zeros((n, h));
-    let flop = 2.0 * (n * h * p) as f64;
-    // The same products through src/kernels.rs, in the padded layouts the step uses.
-    let pp = pad(p);
-    let hid_s = vec![0.5f32; n * h];
-    let w2_s = vec![0.25f32; p * h];
-    let w2t_s = vec![0.25f32; h * pp];
-    let bias = vec![0.0f32; pp];
-    let g_s = vec![0.1f32; n * pp];
-    let mut logits_s = vec![0.0f32; n * pp];
-    let mut dw2_s = vec![0.0f32; p * h];
-    let mut dh_s = vec![0.0f32; n * h];
-    let mut gemm: Vec<(&str, Product)> = vec![
-        (
-            "logits = H·W2ᵀ",
-            Box::new(|| general_mat_mul(1.0, &hid, &w2.t(), 0.0, &mut logits)),
-        ),
-        (
-            "dW2 = Gᵀ·H",
-            Box::new(|| general_mat_mul(1.0, &g.t(), &hid, 0.0, &mut dw2)),
-        ),
-        (
-            "dH = G·W2",
-            Box::new(|| general_mat_mul(1.0, &g, &w2, 0.0, &mut dh)),
-        ),
-        (
-            "kernels logits",
-            Box::new(|| {
-                Gemm {
-                    m: n,
-                    n: p,
-                    k: h,
-                    a: &hid_s,
-                    a_rs: h,
-                    a_cs: 1,
-                    b: &w2t_s,
-                    b_rs: pp,
-                    c: &mut logits_s,
-                    ldc: pp,
-                    init: Init::Bias(&bias),
-                }
-                .run()
-            }),
-        ),
-        (
-            "kernels dW2",
-            Box::new(|| {
-                Gemm {
-                    m: p,
-                    n: h,
-                    k: n,
-                    a: &g_s,
-                    a_rs: 1,
-                    a_cs: pp,
-                    b: &hid_s,
-                    b_rs: h,
-                    c: &mut dw2_s,
-                    ldc: h,
-                    init: Init::Zero,
-                }
-                .run()
-            }),
-        ),
-        (
-            "kernels dH",
-            Box::new(|| {
-                Gemm {
-                    m: n,
-                    n: h,
-                    k: p,
-                    a: &g_s,
-                    a_rs: pp,
-                    a_cs: 1,
-                    b: &w2_s,
-                    b_rs: h,
-                    c: &mut dh_s,
-                    ldc: h,
-                    init: Init::Zero,
-                }
-                .run()
-            }),
-        ),
-    ];
+    let mut products = StepProducts::new(&Config::default());
 
     println!("default config, one thread:");
     println!("  steps/s (median of 5 × 200 steps): {one:.1}");
@@ -157,21 +82,36 @@ fn main() {
         println!("  steps per CPU-second of the thread (median): {cpu:.1}");
     }
     println!("default config, two threads (one half of each gradient each): {two:.1} steps/s");
-    // Interleaved: every round runs each product 10 times, so load from other processes
-    // on a shared machine hits all of them alike.
+    // Interleaved: every round runs each product (as one step does) 10 times, so load
+    // from other processes on a shared machine hits all of them alike.
     let rounds = 9;
-    let mut rates = vec![Vec::new(); gemm.len()];
+    let mut cpu = vec![Vec::new(); NAMES.len()];
+    let mut wall = vec![Vec::new(); NAMES.len()];
     for _ in 0..rounds {
-        for ((_, f), rates) in gemm.iter_mut().zip(rates.iter_mut()) {
+        for (i, (cpu, wall)) in cpu.iter_mut().zip(wall.iter_mut()).enumerate() {
+            let flop = 10.0 * products.flop(i);
+            let before = thread_cpu_seconds();
             let start = Instant::now();
             for _ in 0..10 {
-                f();
+                products.run(i);
             }
-            rates.push(10.0 * flop / start.elapsed().as_secs_f64() / 1e9);
+            wall.push(flop / start.elapsed().as_secs_f64() / 1e9);
+            if let (Some(b), Some(a)) = (before, thread_cpu_seconds()) {
+                cpu.push(flop / (a - b) / 1e9);
+            }
         }
     }
-    for ((name, _), rates) in gemm.iter().zip(rates) {
-        let gflops = median(rates);
-        println!("  {name:<16} {gflops:5.1} GFLOP/s ({n}×{h}×{p}, median of {rounds})");
+    println!("matrix products of one step (GFLOP/s, median of {rounds} rounds; per CPU-second of the thread, and of wall time):");
+    for (i, name) in NAMES.iter().enumerate() {
+        let per_cpu = if cpu[i].is_empty() {
+            f64::NAN
+        } else {
+            median(cpu[i].clone())
+        };
+        println!(
+            "  {name:<24} {per_cpu:6.1} cpu {:6.1} wall  ({:.1} MFLOP a step)",
+            median(wall[i].clone()),
+            products.flop(i) / 1e6
+        );
     }
 }

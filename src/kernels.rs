@@ -23,6 +23,8 @@
 //! timing: the results are deterministic, and the two halves of a batch give the same
 //! bits whether computed on one thread or two.
 
+pub mod bench;
+
 /// Defines `fn $name(args) -> R` as a call of `$generic(args)` (an `#[inline(always)]`
 /// function), through a copy compiled for AVX2 and FMA when the CPU has them (x86-64,
 /// detected at run time; a baseline x86-64 build otherwise vectorises 4 wide with SSE2).

@@ -92,6 +92,8 @@ export class LiveRun {
     /** Changes by hand sent and not yet answered (the reader's values stand meanwhile). */
     this.pendingChanges = 0;
     this.sps = null;
+    /** Milliseconds of compute per step in the leading worker (its Pacer), or null. */
+    this.msPerStep = null;
     this.workersInUse = 1;
     this.message = '';
     this.configError = null;
@@ -323,6 +325,7 @@ export class LiveRun {
         break;
       case 'snapshot':
         this.sps = msg.sps;
+        this.msPerStep = msg.msPerStep ?? null;
         break;
       case 'paused':
         this.asked = false;

@@ -26,6 +26,7 @@ import init, { primes, fit_config, fit_shrink } from './pkg/grokking.js';
 import { Board } from './figures.js';
 import { LiveRun, StaleRequest, writeRunData } from './live-run.js';
 import { loadWasm } from './wasm.js';
+import { benchWanted, setupBenchPanel } from './bench-panel.js';
 import { setupPhase } from './phase.js';
 import { setupArticle } from './article.js';
 import { setupTask } from './task.js';
@@ -78,6 +79,9 @@ const ui = {
 
 /** The playground's run (made in main(), once the wasm module is loaded). */
 let live = null;
+
+/** The speed readout of ?bench=1 (bench-panel.js), or null. */
+let benchPanel = null;
 
 /** Whether the URL mirrors the playground (once used, or opened with its parameters). */
 let ownsUrl = false;
@@ -244,6 +248,7 @@ function showRun() {
     ui.sps.textContent = '— steps/s';
   }
   ui.stopGrokked.checked = live.stopWhenGrokked;
+  benchPanel?.update();
 }
 
 function showFigureNotes() {
@@ -658,6 +663,7 @@ async function main() {
     untilPauses: true,
     onChange: changed,
   });
+  if (benchWanted(search)) benchPanel = setupBenchPanel(live, ui.sps.closest('.transport'));
   setupPresent(search);
   setupKeys();
   wireControls();

@@ -34,8 +34,11 @@
 //   out {status: 'ready', snapshot, spec, workers}   session made; spec: normalised
 //       {status: 'workers', workers, spec}  how many workers now train this run
 //       {status: 'running', spec, workers}
-//       {status: 'snapshot', snapshot, sps, workers}  at most ~7 a second while running
-//                                           (metrics: the latest recorded point)
+//       {status: 'snapshot', snapshot, sps, msPerStep, workers}  at most ~7 a second
+//                                           while running (metrics: the latest recorded
+//                                           point; sps: steps per second over the last
+//                                           second; msPerStep: compute per step, both
+//                                           from the Rust Pacer)
 //       {status: 'paused', snapshot, reason, message?, spec, workers}  reason: 'pause',
 //                                           'step', or the run's own stop ('until',
 //                                           'grokked', 'failed' with its message);
@@ -80,8 +83,6 @@ const SLICE_MS = 30;
  * snapshot's text and its redraw land in the same rendered frame rather than two.
  */
 const POST_MS = 150;
-/** Window over which steps per second are measured. */
-const SPS_WINDOW_MS = 1000;
 /** How long a fresh run waits for its followers before it starts alone. */
 const FOLLOWER_WAIT_MS = 3000;
 
@@ -101,8 +102,6 @@ let pacer = null;
 let run = 0;
 let playing = false;
 let lastPost = 0;
-/** Recent (time, step) samples for the steps/s readout. */
-let samples = [];
 /** The followers: nested workers, created for the first split run and kept. */
 const followers = [];
 /**
@@ -222,13 +221,6 @@ function onFollowerMessage(msg) {
 // ---------------------------------------------------------------------------------------
 // Training
 
-function stepsPerSecond(now) {
-  samples.push([now, session.step]);
-  while (samples.length > 2 && now - samples[1][0] >= SPS_WINDOW_MS) samples.shift();
-  const [t0, s0] = samples[0];
-  return now > t0 ? ((session.step - s0) * 1000) / (now - t0) : 0;
-}
-
 /**
  * Takes up to n steps, split with the followers when they are in step with this run;
  * returns Session.advance's {taken, stop}. A follower that stopped answering (stop
@@ -265,14 +257,16 @@ function slice() {
   const { taken, stop } = advance(n);
   const now = performance.now();
   pacer.record(taken, now - t0);
-  const sps = stepsPerSecond(now);
+  // The speed readouts, kept by the Rust Pacer: steps per second of wall time over the
+  // last second, and this worker's milliseconds of compute per step.
+  const sps = pacer.rate(now, session.step);
   if (stop) {
     stopped(stop, { sps });
     return;
   }
   if (now - lastPost >= POST_MS) {
     lastPost = now;
-    post('snapshot', { snapshot: session.snapshot(false), sps, workers: workers() });
+    post('snapshot', { snapshot: session.snapshot(false), sps, msPerStep: pacer.ms_per_step(), workers: workers() });
   }
   queueSlice();
 }
@@ -284,7 +278,6 @@ function start(msg) {
   pacer?.free();
   session = null;
   run = msg.run;
-  samples = [];
   try {
     session = new Session(msg.spec);
     // The measures cost a pass over all p² pairs about 30 times a decade of steps (see
@@ -311,7 +304,7 @@ function play(resume) {
     return;
   }
   playing = true;
-  samples = [];
+  pacer.reset_rate();
   lastPost = performance.now();
   postState('running');
   queueSlice();

@@ -3,7 +3,10 @@
 //! enough that yielding costs nothing measurable.
 //!
 //! JavaScript owns the clock: it passes the measured milliseconds in; this keeps the
-//! estimate.
+//! estimate, and the run's speed as a reader sees it (steps per second of wall time over
+//! the last second, [`Pacer::rate`]).
+
+use std::collections::VecDeque;
 
 /// Steps per slice from a running estimate of the time per step.
 #[derive(Clone, Debug, PartialEq)]
@@ -12,7 +15,12 @@ pub struct Pacer {
     slice_ms: f64,
     /// Exponential moving average of milliseconds per step (None before the first).
     ms_per_step: Option<f64>,
+    /// Recent (time in ms, step) samples for [`Pacer::rate`].
+    samples: VecDeque<(f64, u64)>,
 }
+
+/// The window [`Pacer::rate`] measures steps per second over, in milliseconds.
+pub const RATE_WINDOW_MS: f64 = 1000.0;
 
 impl Pacer {
     /// Slices of about `slice_ms` milliseconds (the page uses 30).
@@ -24,6 +32,7 @@ impl Pacer {
                 30.0
             },
             ms_per_step: None,
+            samples: VecDeque::new(),
         }
     }
 
@@ -48,9 +57,39 @@ impl Pacer {
         });
     }
 
-    /// The current estimate of milliseconds per step.
+    /// The current estimate of milliseconds per step (of the worker's compute time).
     pub fn ms_per_step(&self) -> Option<f64> {
         self.ms_per_step
+    }
+
+    /// The run stands at `step` at time `now_ms` (wall clock): returns its steps per second
+    /// over about the last [`RATE_WINDOW_MS`] (0 until two samples are apart in time).
+    pub fn rate(&mut self, now_ms: f64, step: u64) -> f64 {
+        if !now_ms.is_finite() {
+            return 0.0;
+        }
+        if self
+            .samples
+            .back()
+            .is_some_and(|&(t, s)| now_ms < t || step < s)
+        {
+            self.samples.clear(); // the clock or the run went back: start again
+        }
+        self.samples.push_back((now_ms, step));
+        while self.samples.len() > 2 && now_ms - self.samples[1].0 >= RATE_WINDOW_MS {
+            self.samples.pop_front();
+        }
+        let (t0, s0) = self.samples[0];
+        if now_ms > t0 {
+            (step - s0) as f64 * 1000.0 / (now_ms - t0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Forgets the samples of [`Pacer::rate`] (training paused: the pause is not slowness).
+    pub fn reset_rate(&mut self) {
+        self.samples.clear();
     }
 }
 
@@ -68,5 +107,20 @@ mod tests {
         assert_eq!(p.steps(), 6);
         p.record(0, 100.0);
         assert_eq!(p.ms_per_step(), Some(0.7 * 6.0 + 0.3 * 3.0));
+    }
+
+    #[test]
+    fn rate_is_steps_per_second_over_the_last_second() {
+        let mut p = Pacer::new(30.0);
+        assert_eq!(p.rate(0.0, 0), 0.0);
+        assert_eq!(p.rate(500.0, 100), 200.0);
+        assert_eq!(p.rate(1000.0, 300), 300.0);
+        // Samples older than a second drop out: 1500 ms − 500 ms, steps 100 → 700.
+        assert_eq!(p.rate(1500.0, 700), 600.0);
+        p.reset_rate();
+        assert_eq!(p.rate(2000.0, 700), 0.0);
+        assert_eq!(p.rate(2100.0, 720), 200.0);
+        // A new run (step back to 0) starts the window again.
+        assert_eq!(p.rate(2200.0, 0), 0.0);
     }
 }

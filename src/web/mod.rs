@@ -12,7 +12,8 @@
 //! - [`figures`]: `Figures`, the page's copy of a run, drawn onto canvases;
 //! - [`article`]: the article's other figures (the task, comparisons);
 //! - [`phase`]: `CellRun` and `PhaseFigure`, the phase diagram;
-//! - [`pacer`]: `Pacer`, the workers' time slicing.
+//! - [`pacer`]: `Pacer`, the workers' time slicing;
+//! - [`kernel_bench`]: `KernelBench`, a step's matrix products for `bench/wasm-step.mjs`.
 //!
 //! Errors cross the boundary as `JsError`s carrying the readable `Display` message of the
 //! Rust error. docs/ARCHITECTURE.md has the data flow.
@@ -20,6 +21,7 @@
 pub mod article;
 pub mod canvas;
 pub mod figures;
+pub mod kernel_bench;
 pub mod link;
 pub mod pacer;
 pub mod phase;

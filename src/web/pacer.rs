@@ -23,4 +23,20 @@ impl Pacer {
     pub fn record(&mut self, steps: u32, ms: f64) {
         self.0.record(steps, ms);
     }
+
+    /// Milliseconds a step takes (this worker's compute, averaged), or undefined.
+    pub fn ms_per_step(&self) -> Option<f64> {
+        self.0.ms_per_step()
+    }
+
+    /// Steps per second of wall time over about the last second, the run standing at
+    /// `step` at `now_ms` (`performance.now()`).
+    pub fn rate(&mut self, now_ms: f64, step: f64) -> f64 {
+        self.0.rate(now_ms, step.max(0.0) as u64)
+    }
+
+    /// Forgets the rate's samples (training paused).
+    pub fn reset_rate(&mut self) {
+        self.0.reset_rate();
+    }
 }
