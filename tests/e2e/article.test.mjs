@@ -251,7 +251,7 @@ test('the numbers the text quotes are those of facts.json (scripts/facts runs th
       assert.ok(none !== undefined, `${path} is null in facts.json: the text needs a data-none`);
       want = none.replace(/\{([^}]+)\}/g, (_, p) => int(p.split('/').reduce((node, key) => node?.[key], facts)));
     } else {
-      want = { int: int(value), step: `step ${int(value)}`, pct: `${(100 * value).toFixed(1)}%` }[format];
+      want = { int: int(value), step: `step ${int(value)}`, pct: `${(100 * value).toFixed(1)}%`, num3: value.toFixed(3) }[format];
     }
     assert.equal(text, want, `the text at ${path}`);
   }
