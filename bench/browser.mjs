@@ -8,7 +8,8 @@
 //    "workers", "long_tasks", "longest_task_ms"}
 // Modes: "page" (the page as a reader gets it: as many workers as help, workerCount() in
 // www/params.js — on two cores, two) and "wN" (workers=N in the link: N workers share
-// each step, N = 1, 2, 4 or 8, whatever the number of cores).
+// each step, N = 1, 2, 4 or 8, whatever the number of cores); "tf" and "tf-wN" the same
+// for the transformer preset (p 97, d 32, 4 heads, MLP 128, lr 0.003, wd 1, 40%; seed 0).
 //
 // usage: BASE_URL=http://127.0.0.1:PORT/ node bench/browser.mjs [runs] [mode…]
 //   e.g. node bench/browser.mjs 3 w1 w2 w4   (default: page w1)
@@ -21,14 +22,17 @@
 import { launch } from '../tests/e2e/run.mjs';
 import { openPlayground, playToGrokking } from './page.mjs';
 
+/** The transformer preset (Config::transformer_preset) as link parameters, seed 0. */
+const TRANSFORMER = '&model=transformer&d=32&heads=4&hidden=128&lr=0.003&wd=1&frac=0.4';
 const runs = Number(process.argv[2] ?? 3);
 const modes = process.argv.length > 3 ? process.argv.slice(3) : ['page', 'w1'];
 /** The query a mode adds to the page's URL. */
 function query(mode) {
   if (mode === 'page') return '';
-  const m = /^w([1248])$/.exec(mode);
-  if (!m) throw new Error(`unknown mode ${mode}; use page or w1, w2, w4, w8`);
-  return `&workers=${m[1]}`;
+  if (mode === 'tf') return TRANSFORMER;
+  const m = /^(tf-)?w([1248])$/.exec(mode);
+  if (!m) throw new Error(`unknown mode ${mode}; use page, w1, w2, w4, w8, tf or tf-w1 …`);
+  return `${m[1] ? TRANSFORMER : ''}&workers=${m[2]}`;
 }
 for (const mode of modes) query(mode);
 
