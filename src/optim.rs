@@ -291,7 +291,10 @@ mod tests {
             }
         }
         assert!(reached_zero, "the decayed weights were flushed to zero");
-        assert!(params.block("b").iter().all(|&b| b > 0.5), "biases are not decayed");
+        assert!(
+            params.block("b").iter().all(|&b| b > 0.5),
+            "biases are not decayed"
+        );
     }
 
     #[test]

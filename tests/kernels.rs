@@ -97,7 +97,8 @@ fn check(m: usize, n: usize, k: usize, a_transposed: bool, start: Start, run: fn
 
 /// Every combination of a few odd sizes.
 fn check_all(run: fn(Gemm)) {
-    // Every leftover row count of both row tilings (4 rows in wasm, 6 with AVX2): 2 of 6
+    // Every leftover row count of both row tilings (4 rows in wasm, 6 with AVX2 or
+    // AVX-512): 2 of 6
     // is what H = 128 leaves natively, 4 of 4 what blocks of 256 leave in wasm.
     for m in [1, 2, 3, 4, 5, 6, 7, 8, 13, 97] {
         for n in [1, 3, 5, 8, 17, 97, 128] {
@@ -121,6 +122,64 @@ fn kernel_matches_naive_product_on_odd_shapes() {
 #[test]
 fn portable_kernel_matches_naive_product_on_odd_shapes() {
     check_all(|g| g.run_portable());
+}
+
+/// The AVX-512 kernel (what `run` picks on a CPU with AVX-512F) and the AVX2 one give
+/// the same bits: each element is the same chain of fused multiply-adds, so a run's
+/// numbers do not depend on which of the two a machine has.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn avx512_and_avx2_kernels_give_the_same_bits() {
+    if !grokking::kernels::has_avx512() || !grokking::kernels::has_avx2_fma() {
+        eprintln!("this CPU lacks AVX-512F or AVX2: nothing to compare");
+        return;
+    }
+    for (m, n, k) in [
+        (1, 1, 1),
+        (7, 97, 300),
+        (13, 128, 97),
+        (97, 5, 1412),
+        (256, 97, 128),
+    ] {
+        for transposed in [false, true] {
+            let a = values(m * k, 17 + m as u64);
+            let (a_rs, a_cs) = if transposed { (1, m) } else { (k, 1) };
+            let b_rs = pad(n) + lanes();
+            let b = values(k * b_rs, 19 + n as u64);
+            let bias = values(pad(n), 23);
+            let c0 = values(m * (n + 1), 29);
+            let mut results = Vec::new();
+            for avx2 in [false, true] {
+                for init in [Init::Zero, Init::Bias(&bias), Init::Add] {
+                    let mut c = c0.clone();
+                    let g = Gemm {
+                        m,
+                        n,
+                        k,
+                        a: &a,
+                        a_rs,
+                        a_cs,
+                        b: &b,
+                        b_rs,
+                        c: &mut c,
+                        ldc: n + 1,
+                        init,
+                    };
+                    if avx2 {
+                        g.run_avx2()
+                    } else {
+                        g.run()
+                    }
+                    results.push(c.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+                }
+            }
+            assert_eq!(
+                results[..3],
+                results[3..],
+                "{m}×{n}×{k}, A transposed: {transposed}"
+            );
+        }
+    }
 }
 
 /// A long product taken in slices of at most `KC` rows, each added onto C, gives the
