@@ -259,8 +259,19 @@ test('phase diagram: the precomputed default first, then any two axes live', { t
     await page.waitForFunction(() => document.querySelector('#phase').dataset.source === 'precomputed', null, { timeout: 10_000 });
     assert.equal(await page.isVisible('#phase-source'), true);
     assert.match(await page.textContent('#phase-source'), new RegExp(`Precomputed, not live.*grok sweep --p 97 --wd 0,0\\.01.*--seeds ${sweep.seeds} --steps ${sweep.steps}`));
-    const done = await page.$$eval('#phase-table button.cell', (bs) => bs.filter((b) => b.dataset.phase !== 'pending').length);
-    assert.equal(done, 72, 'every cell of the precomputed diagram');
+    const shown = await page.$$eval('#phase-table button.cell', (bs) => bs.map((b) => ({ ...b.dataset })));
+    assert.equal(shown.filter((c) => c.phase !== 'pending').length, 72, 'every cell of the precomputed diagram');
+    // Where the file's three seeds agree, the cell shows their phase.
+    let agreed = 0;
+    for (const cell of shown) {
+      const seeds = sweep.cells.filter((c) => c.wd === Number(cell.row) && c.frac === Number(cell.col));
+      assert.equal(seeds.length, sweep.seeds, `the file's runs of ${cell.row}/${cell.col}`);
+      if (seeds.every((c) => c.phase === seeds[0].phase)) {
+        assert.equal(cell.phase, seeds[0].phase, `wd ${cell.row}, frac ${cell.col}`);
+        agreed += 1;
+      }
+    }
+    assert.ok(agreed >= 60, `cells whose seeds agree: ${agreed} of 72`);
   } else {
     await sleep(1000);
     assert.equal(await page.getAttribute('#phase', 'data-source'), 'empty');
