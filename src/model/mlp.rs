@@ -422,28 +422,17 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
     fold_first_layer(params, ws);
     prepare_readout(params, ws);
     let p = params.b2.len();
-    let mut total = BatchStats::default();
-    for chunk in pairs.chunks(ws.rows) {
-        // In blocks, as in `loss_and_grad` (the same rows, the loss summed in the same
-        // order, so the blocks change nothing but where the matrices are).
-        let mut loss = 0.0;
-        let mut correct = 0;
-        for block in chunk.chunks(kernels::KC) {
-            forward_block(params, block, ws);
-            correct += cross_entropy_rows(
-                ws.logits.slice_mut(s![..block.len(), ..p]),
-                block,
-                None,
-                &mut loss,
-            );
-        }
-        total.merge(BatchStats {
-            loss: loss / chunk.len() as f64,
-            correct,
-            count: chunk.len(),
-        });
-    }
-    total
+    // In blocks, as in `loss_and_grad` (the same rows, the loss summed in the same
+    // order, so the blocks change nothing but where the matrices are).
+    BatchStats::in_blocks(pairs, ws.rows, |block, loss| {
+        forward_block(params, block, ws);
+        cross_entropy_rows(
+            ws.logits.slice_mut(s![..block.len(), ..p]),
+            block,
+            None,
+            loss,
+        )
+    })
 }
 
 /// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).

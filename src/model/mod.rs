@@ -316,4 +316,30 @@ impl BatchStats {
         self.correct += other.correct;
         self.count = n;
     }
+
+    /// Loss and accuracy over `pairs` as every model evaluates them: in chunks of
+    /// `chunk` pairs (a workspace's rows), each chunk in blocks of [`crate::kernels::KC`]
+    /// (so a block's matrices stay in cache). `block(pairs, &mut loss)` runs one block's
+    /// forward pass, adds its summed cross-entropy to `loss` and returns how many it got
+    /// right. The loss is summed in the same order whatever the blocks.
+    pub(crate) fn in_blocks(
+        pairs: &[Pair],
+        chunk: usize,
+        mut block: impl FnMut(&[Pair], &mut f64) -> usize,
+    ) -> BatchStats {
+        let mut total = BatchStats::default();
+        for chunk in pairs.chunks(chunk) {
+            let mut loss = 0.0;
+            let mut correct = 0;
+            for pairs in chunk.chunks(crate::kernels::KC) {
+                correct += block(pairs, &mut loss);
+            }
+            total.merge(BatchStats {
+                loss: loss / chunk.len() as f64,
+                correct,
+                count: chunk.len(),
+            });
+        }
+        total
+    }
 }

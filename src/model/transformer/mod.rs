@@ -584,26 +584,15 @@ pub fn evaluate(params: &Params, pairs: &[Pair], ws: &mut Workspace) -> BatchSta
     let view = &View::of(params);
     prepare_tables(view, ws);
     let p = ws.shape.p;
-    let mut total = BatchStats::default();
-    for chunk in pairs.chunks(ws.rows) {
-        let mut loss = 0.0;
-        let mut correct = 0;
-        for block in chunk.chunks(kernels::KC) {
-            forward_block(block, ws);
-            correct += cross_entropy_rows(
-                ws.logits.slice_mut(s![..block.len(), ..p]),
-                block,
-                None,
-                &mut loss,
-            );
-        }
-        total.merge(BatchStats {
-            loss: loss / chunk.len() as f64,
-            correct,
-            count: chunk.len(),
-        });
-    }
-    total
+    BatchStats::in_blocks(pairs, ws.rows, |block, loss| {
+        forward_block(block, ws);
+        cross_entropy_rows(
+            ws.logits.slice_mut(s![..block.len(), ..p]),
+            block,
+            None,
+            loss,
+        )
+    })
 }
 
 /// Logits of `params` for `pairs`, as a pairs × p matrix (for analysis, not the hot path).
