@@ -467,6 +467,12 @@ pub(super) struct StepChart<'a> {
 /// room for axes, and a canvas that has not been laid out yet may be 0 × 0.
 pub(super) const MIN_CHART: (f64, f64) = (120.0, 90.0);
 
+/// Whether the area is too small for axes (a canvas not laid out yet may be 0 × 0).
+pub(super) fn too_small<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -> bool {
+    let (w, h) = area.dim_in_pixel();
+    (w as i32) < theme.px(MIN_CHART.0) || (h as i32) < theme.px(MIN_CHART.1)
+}
+
 /// Draws a chart with a log step axis: legend strip, label band, axes, event and marker
 /// lines, curves. `y` is the y coordinate spec (linear or log) matching `spec.y_range`.
 pub(super) fn draw_step_chart<DB, Y>(
@@ -483,11 +489,11 @@ where
 {
     let pal = theme.palette();
     area.fill(&pal.background)?;
-    let (w, h) = area.dim_in_pixel();
-    let (w, h) = (w as i32, h as i32);
-    if w < theme.px(MIN_CHART.0) || h < theme.px(MIN_CHART.1) {
+    if too_small(area, theme) {
         return Ok(());
     }
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
 
     let text = theme.font(theme.text_size(), pal.text);
     let tick = theme.font(theme.tick_size(), pal.muted);

@@ -6,7 +6,7 @@
 //! the frequencies, the key ones highlighted; [`draw_spectrum_marked`] highlights a given
 //! set instead (the final key frequencies while scrubbing back through a run).
 
-use super::chart::{measure, text_width, tick_labels, DrawResult, MIN_CHART};
+use super::chart::{measure, text_width, tick_labels, too_small, DrawResult};
 use super::format::format_number;
 use super::theme::{Theme, KEY_FREQUENCY_COLOR};
 use crate::analysis::Spectrum;
@@ -224,11 +224,11 @@ pub fn draw_spectrum_marked<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let pal = theme.palette();
     area.fill(&pal.background)?;
-    let (w, h) = area.dim_in_pixel();
-    let (w, h) = (w as i32, h as i32);
-    if w < theme.px(MIN_CHART.0) || h < theme.px(MIN_CHART.1) {
+    if too_small(area, theme) {
         return Ok(());
     }
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
     let text = theme.font(theme.text_size(), pal.text);
     let tick = theme.font(theme.tick_size(), pal.muted);
     let note = theme.font(theme.note_size(), KEY_FREQUENCY_COLOR);

@@ -17,8 +17,8 @@
 
 use super::chart::{
     clamp_loss, draw_step_chart, layout_legend, linear_range, measure, segments_by, step_x,
-    stroke_path, text_width, tick_labels, Curve, Dash, DrawResult, LegendEntry, RunCurves,
-    StepChart, MIN_CHART,
+    stroke_path, text_width, tick_labels, too_small, Curve, Dash, DrawResult, LegendEntry,
+    RunCurves, StepChart,
 };
 use super::format::{format_log_tick, format_number, format_step};
 use super::theme::{step_scale, Theme, MARKER_COLOR, RUN_COLORS};
@@ -626,12 +626,6 @@ pub fn draw_norm_loss<DB: DrawingBackend>(
 
 // ---------------------------------------------------------------------------------------
 // The frame of a plane figure
-
-/// Whether the area is too small for axes (a canvas not laid out yet may be 0 × 0).
-fn too_small<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, theme: &Theme) -> bool {
-    let (w, h) = area.dim_in_pixel();
-    (w as i32) < theme.px(MIN_CHART.0) || (h as i32) < theme.px(MIN_CHART.1)
-}
 
 /// The width of the y label area: the widest tick label, the tick gap plotters leaves
 /// (twice the tick length) and the rotated axis description.

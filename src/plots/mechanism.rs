@@ -9,8 +9,8 @@
 //! bright cell at a key frequency, and the rows, sorted by that frequency, form blocks.
 
 use super::chart::{
-    draw_step_chart, measure, segments_by, text_width, Curve, Dash, DrawResult, LegendEntry,
-    RunCurves, StepChart, MIN_CHART,
+    draw_step_chart, measure, segments_by, text_width, too_small, Curve, Dash, DrawResult,
+    LegendEntry, RunCurves, StepChart,
 };
 use super::format::format_number;
 use super::theme::{Theme, HEAD_COLORS, NEURON_HEAT_COLOR};
@@ -94,11 +94,11 @@ pub fn draw_neuron_frequencies<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let pal = theme.palette();
     area.fill(&pal.background)?;
-    let (w, h) = area.dim_in_pixel();
-    let (w, h) = (w as i32, h as i32);
-    if w < theme.px(MIN_CHART.0) || h < theme.px(MIN_CHART.1) {
+    if too_small(area, theme) {
         return Ok(());
     }
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (w as i32, h as i32);
     let text = theme.font(theme.text_size(), pal.text);
     let tick = theme.font(theme.tick_size(), pal.muted);
     let margin = theme.px(10.0);
