@@ -12,8 +12,10 @@
 //! nothing is packed. On x86-64 with AVX-512F, or else AVX2 and FMA (detected at run
 //! time), the same kernel runs with 16-lane vectors and twelve rows (24 of the 32 zmm
 //! registers accumulate) or 8-lane vectors and six rows (twelve of the sixteen ymm), to
-//! the same bits. Elsewhere a
-//! portable version of the same kernel on plain arrays lets LLVM vectorise.
+//! the same bits; with AVX-512 a product's last one or two columns past its whole
+//! vectors (p = 97) go down the rows, sixteen at a time through a gather, instead of
+//! taking a whole vector per row. Elsewhere a portable version of the same kernel on
+//! plain arrays lets LLVM vectorise.
 //!
 //! All products compute `C = A·B` (optionally plus a bias row or plus the old C), with
 //! A addressed through two strides — so a transposed A costs nothing — and B row-major
@@ -28,19 +30,28 @@
 pub mod bench;
 
 /// Defines `fn $name(args) -> R` as a call of `$generic(args)` (an `#[inline(always)]`
-/// function), through a copy compiled for AVX2 and FMA when the CPU has them (x86-64,
-/// detected at run time; a baseline x86-64 build otherwise vectorises 4 wide with SSE2).
-/// The loops then run 8 wide; the operations and their order stay the same (Rust never
-/// fuses a multiply and an add on its own), so the results are the same bits.
-macro_rules! with_avx2 {
+/// function), through a copy compiled for AVX-512F where the CPU has it, else one for
+/// AVX2 and FMA (x86-64, detected at run time; a baseline x86-64 build otherwise
+/// vectorises 4 wide with SSE2). The loops then run 16 or 8 wide; the operations and
+/// their order stay the same (Rust never fuses a multiply and an add on its own, nor
+/// reorders a sum), so the results are the same bits on every path.
+macro_rules! with_avx {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? = $generic:ident;) => {
         $(#[$meta])*
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx2,fma")]
+                unsafe fn avx512($($arg: $ty),*) $(-> $ret)? {
+                    $generic($($arg),*)
+                }
                 #[target_feature(enable = "avx2,fma")]
                 unsafe fn avx2($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
+                }
+                if $crate::kernels::has_avx512() {
+                    // SAFETY: the CPU has the features `avx512` was compiled for.
+                    return unsafe { avx512($($arg),*) };
                 }
                 if $crate::kernels::has_avx2_fma() {
                     // SAFETY: the CPU has the features `avx2` was compiled for.
@@ -52,7 +63,7 @@ macro_rules! with_avx2 {
     };
 }
 
-pub(crate) use with_avx2;
+pub(crate) use with_avx;
 
 /// What C starts from before A·B is added.
 #[derive(Clone, Copy, Debug)]
@@ -263,24 +274,35 @@ pub const KC: usize = 256;
 /// The product in slices of at most [`KC`] along k (see there).
 #[inline(always)]
 unsafe fn chunked<V: Vector, const MR: usize, const NV: usize>(g: Raw) {
-    if g.m == 0 || g.n == 0 {
-        return;
-    }
-    let mut part = g;
-    let mut l = 0;
-    loop {
-        part.k = (g.k - l).min(KC);
-        part.a = g.a.add(l * g.a_cs);
-        part.b = g.b.add(l * g.b_rs);
+    for part in slices(g) {
         driver::<V, MR, NV>(&part);
-        l += part.k;
-        if l >= g.k {
-            break;
-        }
-        // Later slices add onto what the first wrote (bias included).
-        part.bias = std::ptr::null();
-        part.add = true;
     }
+}
+
+/// The slices of at most [`KC`] along k of a product, the first as given, the later ones
+/// adding onto what the first wrote (bias included): every kernel sums over k in the
+/// same slices, so they agree to the bit. (An iterator rather than a closure taking the
+/// kernel: a closure would not inherit its caller's target features, and the inlined
+/// kernel would lose its vector instructions.)
+#[inline(always)]
+fn slices(g: Raw) -> impl Iterator<Item = Raw> {
+    let mut l = 0;
+    std::iter::from_fn(move || {
+        if g.m == 0 || g.n == 0 || (l > 0 && l >= g.k) {
+            return None;
+        }
+        let mut part = g;
+        part.k = (g.k - l).min(KC);
+        // SAFETY (pointer offsets): l < k, inside A and B as Gemm::check found them.
+        part.a = g.a.wrapping_add(l * g.a_cs);
+        part.b = g.b.wrapping_add(l * g.b_rs);
+        if l > 0 {
+            part.bias = std::ptr::null();
+            part.add = true;
+        }
+        l += part.k.max(1);
+        Some(part)
+    })
 }
 
 /// The operations a micro-kernel needs from a vector of `LANES` f32.
@@ -462,7 +484,7 @@ mod wasm {
 /// sixteen ymm registers accumulate, two hold B, one the broadcast).
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{chunked, Raw, Vector};
+    use super::{chunked, slices, Raw, Vector};
     use core::arch::x86_64::*;
 
     #[derive(Clone, Copy)]
@@ -545,7 +567,74 @@ mod x86 {
     /// more again.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn gemm_avx512(g: Raw) {
-        chunked::<F32x16, 12, 2>(g)
+        let edge = g.n % 16;
+        if edge == 0 || edge > EDGE_BY_ROWS || !offsets_fit(&g) {
+            chunked::<F32x16, 12, 2>(g);
+            return;
+        }
+        // The last `edge` columns, a vector's few lanes, cost a whole vector per row in
+        // a tile (p = 97: a fifth of the logits product's time for 1% of its columns).
+        // They go down the rows instead: sixteen rows' A elements gathered into one
+        // vector, times the broadcast B element, each lane the same chain of fused
+        // multiply-adds over k as in a tile, so the same bits.
+        let full = g.n - edge;
+        if full > 0 {
+            chunked::<F32x16, 12, 2>(Raw { n: full, ..g });
+        }
+        for part in slices(g) {
+            columns_by_rows(&part, full);
+        }
+    }
+
+    /// Column counts up to this past the last whole vector are computed by
+    /// [`columns_by_rows`].
+    const EDGE_BY_ROWS: usize = 2;
+
+    /// Whether every A and C offset sixteen rows span fits the gather's i32 offsets.
+    fn offsets_fit(g: &Raw) -> bool {
+        15usize
+            .checked_mul(g.a_rs.max(g.ldc))
+            .is_some_and(|x| x <= i32::MAX as usize)
+    }
+
+    /// Columns `j0..n` of C, sixteen rows at a time (the last rows masked): lane r of
+    /// the accumulator is C(i + r, j), built as acc = fma(A(i + r, l), B(l, j), acc) for
+    /// l = 0..k from zero, then plus the bias, then added to the old C if asked — the
+    /// order [`super::tile`] uses.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn columns_by_rows(g: &Raw, j0: usize) {
+        let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let a_offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(g.a_rs as i32));
+        let mut i = 0;
+        while i < g.m {
+            let rows = (g.m - i).min(16);
+            let mask: __mmask16 = ((1u32 << rows) - 1) as u16;
+            let a = g.a.add(i * g.a_rs);
+            for j in j0..g.n {
+                let mut acc = _mm512_setzero_ps();
+                let mut b = g.b.add(j);
+                for l in 0..g.k {
+                    let av = _mm512_mask_i32gather_ps::<4>(
+                        _mm512_setzero_ps(),
+                        mask,
+                        a_offsets,
+                        a.add(l * g.a_cs),
+                    );
+                    acc = _mm512_fmadd_ps(av, _mm512_set1_ps(*b), acc);
+                    b = b.add(g.b_rs);
+                }
+                if !g.bias.is_null() {
+                    acc = _mm512_add_ps(acc, _mm512_set1_ps(*g.bias.add(j)));
+                }
+                let mut out = [0.0f32; 16];
+                _mm512_storeu_ps(out.as_mut_ptr(), acc);
+                for (r, &x) in out[..rows].iter().enumerate() {
+                    let at = g.c.add((i + r) * g.ldc + j);
+                    *at = if g.add { *at + x } else { x };
+                }
+            }
+            i += 16;
+        }
     }
 }
 

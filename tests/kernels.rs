@@ -140,6 +140,10 @@ fn avx512_and_avx2_kernels_give_the_same_bits() {
         (13, 128, 97),
         (97, 5, 1412),
         (256, 97, 128),
+        // Edges of two and three columns past whole vectors (the AVX-512 kernel takes
+        // up to two down the rows, sixteen at a time, the last ones masked).
+        (33, 18, 40),
+        (20, 35, 260),
     ] {
         for transposed in [false, true] {
             let a = values(m * k, 17 + m as u64);

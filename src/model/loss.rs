@@ -5,7 +5,7 @@
 //! vectorise: together they are the second-largest cost of a training step after the
 //! matrix products.
 
-use crate::kernels::with_avx2;
+use crate::kernels::with_avx;
 use crate::task::Pair;
 use ndarray::ArrayViewMut2;
 
@@ -39,57 +39,73 @@ pub fn exp_nonpos(x: f32) -> f32 {
     e * f32::from_bits(((n_int + 127) as u32) << 23)
 }
 
-/// Maximum of a slice and the first index where it occurs, computed in eight
-/// independent lanes so the loop vectorises (a plain scan is a serial chain of compares).
+/// Lanes of the arg-max scan: independent running maxima, so the loop is a few vector
+/// compares and selects per chunk instead of a serial chain of compares. One AVX-512
+/// vector natively; two f32x4 on wasm32, where more would not fit V8's sixteen
+/// registers with the indices beside them.
+const ARG_LANES: usize = if cfg!(target_arch = "wasm32") { 8 } else { 16 };
+
+/// Maximum of a slice and the first index where it occurs (NaNs never win, as in a
+/// serial scan with `>`), computed in [`ARG_LANES`] independent lanes so the loop
+/// vectorises. The maximum of a set does not depend on the order it is scanned in, and
+/// ties go to the smaller index, so the result is exactly a serial scan's.
 #[inline(always)]
 fn lane_argmax(xs: &[f32]) -> (f32, usize) {
-    let mut best = [f32::NEG_INFINITY; 8];
-    let mut at = [0u32; 8];
-    let chunks = xs.chunks_exact(8);
+    let mut best = [f32::NEG_INFINITY; ARG_LANES];
+    let mut at = [0u32; ARG_LANES];
+    // The lanes' current indices, advanced by a vector add (computing c·lanes + lane
+    // afresh each chunk became lane inserts and permutes).
+    let mut index: [u32; ARG_LANES] = std::array::from_fn(|lane| lane as u32);
+    let chunks = xs.chunks_exact(ARG_LANES);
     let tail_start = xs.len() - chunks.remainder().len();
-    for (c, chunk) in chunks.enumerate() {
-        for lane in 0..8 {
+    for chunk in chunks {
+        for lane in 0..ARG_LANES {
             let x = chunk[lane];
             let better = x > best[lane];
             best[lane] = if better { x } else { best[lane] };
-            at[lane] = if better {
-                (c * 8 + lane) as u32
-            } else {
-                at[lane]
-            };
+            at[lane] = if better { index[lane] } else { at[lane] };
+        }
+        for i in index.iter_mut() {
+            *i += ARG_LANES as u32;
         }
     }
-    // Combine lanes (and the tail), preferring the smaller index on ties so the result
-    // is the first maximum, as a serial scan would give.
-    let (mut max, mut arg) = (f32::NEG_INFINITY, usize::MAX);
-    let candidates = best.iter().zip(at.iter().map(|&i| i as usize));
-    let tail = xs[tail_start..].iter().zip(tail_start..);
-    for (&x, i) in candidates.chain(tail) {
-        if x > max || (x == max && i < arg) {
-            max = x;
-            arg = i;
-        }
+    // Combine lanes and the tail without branches: the maximum first, then the smallest
+    // index holding it — the first maximum, as a serial scan would give. (A lane that
+    // never saw a value above −∞ holds index 0, as does a serial scan that never finds
+    // one.)
+    let tail = &xs[tail_start..];
+    let mut max = f32::NEG_INFINITY;
+    for &x in best.iter().chain(tail) {
+        max = if x > max { x } else { max };
     }
-    (max, if arg == usize::MAX { 0 } else { arg })
+    let mut arg = u32::MAX;
+    for (&x, &i) in best.iter().zip(&at) {
+        arg = if x == max && i < arg { i } else { arg };
+    }
+    let mut arg = arg as usize;
+    for (i, &x) in (tail_start..).zip(tail) {
+        arg = if x == max && i < arg { i } else { arg };
+    }
+    (max, if arg == u32::MAX as usize { 0 } else { arg })
 }
 
 /// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
 /// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
-/// precision).
+/// precision). Two passes over the row (it is in L1): the exponentials element by
+/// element, which vectorise as wide as the machine's vectors go, then the sum in its
+/// fixed order of eight lanes — the order the figures' bits depend on.
 #[inline(always)]
 fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let mut chunks = xs.chunks_exact_mut(8);
-    for chunk in &mut chunks {
-        for (a, x) in acc.iter_mut().zip(chunk.iter_mut()) {
-            *x = exp_nonpos(*x - shift);
-            *a += *x;
-        }
-    }
-    let mut tail = 0.0;
-    for x in chunks.into_remainder() {
+    for x in xs.iter_mut() {
         *x = exp_nonpos(*x - shift);
-        tail += *x;
+    }
+    let mut acc = [0.0f32; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().fold(0.0, |t, &x| t + x);
+    for chunk in chunks {
+        for (a, &x) in acc.iter_mut().zip(chunk) {
+            *a += x;
+        }
     }
     acc.iter().sum::<f32>() + tail
 }
@@ -98,7 +114,7 @@ fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
 /// the gradient: 2⁻⁶⁴ ≈ 5.4e-20. See [`cross_entropy_rows`].
 pub const TINY: f32 = 5.421_011e-20;
 
-with_avx2! {
+with_avx! {
     /// Softmax cross-entropy over the rows of `logits` (one per pair). Adds the rows'
     /// losses to `loss` (f64, one after another, so a batch taken in blocks sums them in
     /// the same order as at once) and returns the number correct; if `grad_scale` is
@@ -179,6 +195,49 @@ mod tests {
                     xs[len - 1] = 5.0; // a later tie must not win
                     assert_eq!(lane_argmax(&xs).1, at);
                 }
+            }
+        }
+    }
+
+    /// The lane scan against the serial scan it replaces (`x > max`, first index), on
+    /// rows with ties, NaNs and infinities, of every length around the lane count.
+    #[test]
+    fn lane_argmax_is_a_serial_scan() {
+        let serial = |xs: &[f32]| {
+            let (mut max, mut arg) = (f32::NEG_INFINITY, 0);
+            for (i, &x) in xs.iter().enumerate() {
+                if x > max {
+                    max = x;
+                    arg = i;
+                }
+            }
+            (max, arg)
+        };
+        let specials = [f32::NAN, f32::NEG_INFINITY, f32::INFINITY, 1.0, -1.0];
+        let mut state = 12345u64;
+        for len in 1..70 {
+            for trial in 0..40 {
+                let xs: Vec<f32> = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let r = (state >> 33) as usize;
+                        if trial % 4 == 0 && r.is_multiple_of(7) {
+                            specials[r % specials.len()]
+                        } else {
+                            // Few distinct values, so ties are common.
+                            (r % 5) as f32 - 2.0
+                        }
+                    })
+                    .collect();
+                let (max, arg) = lane_argmax(&xs);
+                let (want_max, want_arg) = serial(&xs);
+                assert_eq!(
+                    (max.to_bits(), arg),
+                    (want_max.to_bits(), want_arg),
+                    "{xs:?}"
+                );
             }
         }
     }

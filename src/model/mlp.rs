@@ -15,7 +15,7 @@
 //! Everything here is plain f32 arithmetic on buffers that live in a [`Workspace`], so a
 //! training step allocates nothing.
 
-use crate::kernels::with_avx2;
+use crate::kernels::with_avx;
 use crate::kernels::{self, Gemm, Init};
 use crate::model::loss::cross_entropy_rows;
 use crate::model::BatchStats;
@@ -327,7 +327,7 @@ fn forward_block(params: &View, pairs: &[Pair], ws: &mut Workspace) {
     .run();
 }
 
-with_avx2! {
+with_avx! {
     /// h = ReLU(Ta[a] + Tb[b] + b1) for each pair, into the first H columns of `h`'s rows.
     fn hidden_layer(
         h: ArrayViewMut2<f32>,
@@ -376,7 +376,7 @@ fn flat_mut(a: &mut Array2<f32>) -> &mut [f32] {
     a.as_slice_mut().expect("workspace matrices are contiguous")
 }
 
-with_avx2! {
+with_avx! {
     /// Back through the ReLU (dh taken as 0 where h is not positive) and scattered onto
     /// the folded tables' rows: dTa[a] += dh, dTb[b] += dh for each pair (dTa and dTb
     /// must start at zero).

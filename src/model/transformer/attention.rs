@@ -11,7 +11,7 @@
 //! are in the parent module.
 
 use super::{flat, flat_mut, GradMut, Shape, View, Workspace, CONTEXT};
-use crate::kernels::{with_avx2, Gemm, Init};
+use crate::kernels::{with_avx, Gemm, Init};
 use crate::model::loss::exp_nonpos;
 use crate::task::Pair;
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -116,7 +116,7 @@ pub(super) struct Tables<'a> {
 /// pair's scores ~69 below the head's largest).
 pub(super) const MIN_WEIGHT_SUM: f32 = 1e-30;
 
-with_avx2! {
+with_avx! {
     /// The "=" query's attention for each pair, kept in `att`, and the heads' outputs
     /// z = Σ_j α_j V_j into the first d columns of `z`'s rows. Key 0 is case a, key 1
     /// case p + b, key 2 case 2p; α_j = w_j / (w_0 + w_1 + w_2) with the cases'
@@ -199,7 +199,7 @@ pub(super) struct AttentionBlock<'a> {
     pub(super) dz: ArrayView2<'a, f32>,
 }
 
-with_avx2! {
+with_avx! {
     /// Back through the "=" query's attention for each pair of `block`: from dz to the
     /// value table's gradient (`dkv`, columns dp..dp + d) and the score table's
     /// (`dscores`), both summed over the pairs in order.

@@ -29,7 +29,7 @@
 //! logit with respect to the two operands' token embeddings (naive f64 passes, off the
 //! hot path).
 
-use crate::kernels::{self, with_avx2, Gemm, Init};
+use crate::kernels::{self, with_avx, Gemm, Init};
 use crate::model::loss::cross_entropy_rows;
 use crate::model::BatchStats;
 use crate::params::{Layout, Params};
@@ -555,7 +555,7 @@ fn forward_block(pairs: &[Pair], ws: &mut Workspace) {
     .run();
 }
 
-with_avx2! {
+with_avx! {
     /// ReLU in place (padding columns are zero and stay zero).
     fn relu(xs: &mut [f32]) = relu_generic;
 }
@@ -568,7 +568,7 @@ fn relu_generic(xs: &mut [f32]) {
         .for_each(|x| *x = if *x < 0.0 { 0.0 } else { *x });
 }
 
-with_avx2! {
+with_avx! {
     /// acc += x, element-wise.
     fn add_into(acc: &mut [f32], x: &[f32]) = add_into_generic;
 }
@@ -973,7 +973,7 @@ impl<'a> Partial<'a> {
     }
 }
 
-with_avx2! {
+with_avx! {
     /// dh = 0 where h is not positive (a select, so the loop vectorises).
     fn relu_mask(dh: &mut [f32], h: &[f32]) = relu_mask_generic;
 }
