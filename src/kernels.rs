@@ -229,6 +229,83 @@ impl Gemm<'_> {
     }
 }
 
+/// Independent accumulators in [`peak`]: enough to cover a fused multiply-add's latency
+/// (4 cycles at 2 a cycle needs 8), few enough for x64's sixteen xmm registers in V8.
+const PEAK_ACCUMULATORS: usize = 12;
+
+/// The lanes of the vectors [`Gemm::run`] uses on this machine (4 on wasm32; 16 with
+/// AVX-512, 8 with AVX2 or the portable kernel).
+pub fn vector_lanes() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    {
+        4
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            return 16;
+        }
+        8
+    }
+}
+
+/// Floating-point operations of one [`peak`] call of `rounds` rounds.
+pub fn peak_flop(rounds: usize) -> f64 {
+    2.0 * (rounds * PEAK_ACCUMULATORS * vector_lanes()) as f64
+}
+
+/// The ceiling the matrix kernels work under: `rounds` rounds of multiply-adds on
+/// [`PEAK_ACCUMULATORS`] independent vectors held in registers (no loads or stores in
+/// the loop), with the vector type and multiply-add [`Gemm::run`] uses here — so its
+/// GFLOP/s is the most this engine and CPU give one thread, what a product's GFLOP/s is
+/// to be read against. Returns a value computed from every accumulator, for the caller
+/// to keep (so nothing is optimised away).
+pub fn peak(rounds: usize) -> f32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: register arithmetic and stores to a local array only.
+        unsafe { peak_on::<wasm::F32x4>(rounds) }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if has_avx512() {
+                // SAFETY: CPU features detected.
+                return unsafe { x86::peak_avx512(rounds) };
+            }
+            if has_avx2_fma() {
+                // SAFETY: CPU features detected.
+                return unsafe { x86::peak_avx2(rounds) };
+            }
+        }
+        // SAFETY: register arithmetic and stores to a local array only.
+        unsafe { peak_on::<portable::F32x8>(rounds) }
+    }
+}
+
+/// [`peak`] for one vector type.
+#[inline(always)]
+unsafe fn peak_on<V: Vector>(rounds: usize) -> f32 {
+    let ones = [0.999_f32; 16];
+    let small = [1e-3_f32; 16];
+    let (a, c) = (V::load(ones.as_ptr()), V::load(small.as_ptr()));
+    let mut acc = [V::zero(); PEAK_ACCUMULATORS];
+    for _ in 0..rounds {
+        for v in acc.iter_mut() {
+            *v = V::madd(*v, a, c);
+        }
+    }
+    let mut sum = V::zero();
+    for v in acc {
+        sum = V::add(sum, v);
+    }
+    let mut out = [0.0f32; 16];
+    sum.store(out.as_mut_ptr());
+    out[0]
+}
+
 /// Whether this CPU has AVX2 and FMA (checked once, then cached by std).
 #[cfg(target_arch = "x86_64")]
 #[inline]
@@ -484,7 +561,7 @@ mod wasm {
 /// sixteen ymm registers accumulate, two hold B, one the broadcast).
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use super::{chunked, slices, Raw, Vector};
+    use super::{chunked, peak_on, slices, Raw, Vector};
     use core::arch::x86_64::*;
 
     #[derive(Clone, Copy)]
@@ -584,6 +661,18 @@ mod x86 {
         for part in slices(g) {
             columns_by_rows(&part, full);
         }
+    }
+
+    /// [`super::peak`] with AVX-512 vectors.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn peak_avx512(rounds: usize) -> f32 {
+        peak_on::<F32x16>(rounds)
+    }
+
+    /// [`super::peak`] with AVX2 and FMA vectors.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn peak_avx2(rounds: usize) -> f32 {
+        peak_on::<F32x8>(rounds)
     }
 
     /// Column counts up to this past the last whole vector are computed by

@@ -275,3 +275,21 @@ fn overflowing_strides_are_rejected() {
     }
     .run();
 }
+
+/// The ceiling benchmark computes what it says: each of its twelve accumulators runs
+/// x ← 0.999·x + 0.001 from 0, so after r rounds holds 1 − 0.999^r; their sum is returned.
+#[test]
+fn peak_runs_its_multiply_adds() {
+    for rounds in [1, 10, 1000] {
+        let want = 12.0 * (1.0 - 0.999f64.powi(rounds as i32));
+        let got = grokking::kernels::peak(rounds) as f64;
+        assert!(
+            (got - want).abs() < 1e-4 * want.max(1.0),
+            "{rounds}: {got} vs {want}"
+        );
+    }
+    assert_eq!(
+        grokking::kernels::peak_flop(10),
+        2.0 * 10.0 * 12.0 * grokking::kernels::vector_lanes() as f64
+    );
+}

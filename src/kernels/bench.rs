@@ -1,7 +1,8 @@
 //! The matrix products of one training step of a config, in the shapes, layouts and
 //! blocks the step uses them (src/model/mlp.rs), on buffers of their own: what
 //! `cargo bench --bench step` and, through the wasm binding `KernelBench`,
-//! `bench/wasm-step.mjs` time to give GFLOP/s per product. The caller keeps the clock.
+//! `bench/wasm-step.mjs` time to give GFLOP/s per product, and beside them the
+//! kernels' ceiling on this machine ([`super::peak`]). The caller keeps the clock.
 
 use super::{pad, Gemm, Init, KC};
 use crate::config::Config;
@@ -9,12 +10,17 @@ use crate::task::Dataset;
 use crate::train::{part_range, SHARDS};
 
 /// The products timed, in the order of [`StepProducts::run`]'s index.
-pub const NAMES: [&str; 4] = [
+pub const NAMES: [&str; 5] = [
     "logits = H·W2ᵀ",
     "dW2 = Gᵀ·H",
     "dH = G·W2",
     "fold + unfold (6 small)",
+    "peak: madds in registers",
 ];
+
+/// Rounds of [`super::peak`] in the last entry: about 80 MFLOP with 16-lane vectors,
+/// the size of one of the step's products.
+const PEAK_ROUNDS: usize = 200_000;
 
 /// Buffers for the products of one step (an MLP config's).
 #[derive(Clone, Debug)]
@@ -91,11 +97,13 @@ impl StepProducts {
             0..=2 => 2.0 * rows as f64 * h * p,
             // Two folding products (p × H × d) and four unfolding ones (p × d × H, H × d × p).
             3 => 2.0 * 6.0 * p * h * d,
+            4 => super::peak_flop(PEAK_ROUNDS),
             _ => panic!("no product {i}"),
         }
     }
 
-    /// Runs product `i` once for every block of a step, as the step does.
+    /// Runs product `i` once for every block of a step, as the step does (the last
+    /// entry: the register-only multiply-adds of [`super::peak`]).
     pub fn run(&mut self, i: usize) {
         let (p, d, hidden) = (self.p, self.d, self.hidden);
         let (pp, hp, dp) = (pad(p), pad(hidden), pad(d));
@@ -201,6 +209,9 @@ impl StepProducts {
                     }
                     .run();
                 }
+            }
+            4 => {
+                std::hint::black_box(super::peak(PEAK_ROUNDS));
             }
             _ => panic!("no product {i}"),
         }
