@@ -10,7 +10,7 @@
 //! - [`rng`]: a seeded generator, so a seed fixes a run on every platform;
 //! - [`task`]: the operations, the pair set and its seeded train/test split;
 //! - [`params`]: parameters as one flat vector with a layout of named blocks;
-//! - [`kernels`]: the matrix products, register-blocked for wasm SIMD and AVX2;
+//! - [`kernels`]: the matrix products, register-blocked for wasm SIMD, AVX2 and AVX-512;
 //! - [`model`]: the networks (the MLP, the one-layer transformer) and their passes;
 //! - [`optim`]: AdamW, Adam with L2, and the Grokfast filter;
 //! - [`config`]: `Config` (defaults, limits, validation) — every setting of a run;
