@@ -188,26 +188,21 @@ impl Gemm<'_> {
     /// Computes the product with the fastest kernel this machine has.
     pub fn run(self) {
         self.check();
-        #[cfg(target_arch = "wasm32")]
-        {
-            // SAFETY: bounds checked above; simd128 is enabled for every wasm build.
-            unsafe { chunked::<wasm::F32x4, 4, 2>(self.raw()) }
-        }
-        #[cfg(target_arch = "x86_64")]
-        {
-            if has_avx512() {
-                // SAFETY: bounds checked above, CPU features detected.
-                unsafe { x86::gemm_avx512(self.raw()) };
-                return;
-            }
-            if has_avx2_fma() {
-                // SAFETY: bounds checked above, CPU features detected.
-                unsafe { x86::gemm_avx2(self.raw()) };
-                return;
+        let g = self.raw();
+        // SAFETY: bounds checked above; the backend's CPU features were detected
+        // (simd128 is enabled for every wasm build).
+        unsafe {
+            match Backend::detect() {
+                #[cfg(target_arch = "wasm32")]
+                Backend::Wasm => chunked::<wasm::F32x4, 4, 2>(g),
+                #[cfg(target_arch = "x86_64")]
+                Backend::Avx512 => x86::gemm_avx512(g),
+                #[cfg(target_arch = "x86_64")]
+                Backend::Avx2 => x86::gemm_avx2(g),
+                #[cfg(not(target_arch = "wasm32"))]
+                Backend::Portable => chunked::<portable::F32x8, 4, 1>(g),
             }
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        self.run_portable();
     }
 
     /// Computes the product with the AVX2 kernel, whatever else the CPU has (for tests:
@@ -233,21 +228,67 @@ impl Gemm<'_> {
 /// (4 cycles at 2 a cycle needs 8), few enough for x64's sixteen xmm registers in V8.
 const PEAK_ACCUMULATORS: usize = 12;
 
+/// The kernels this machine runs: one variant per vector type, those of other targets
+/// compiled out, the choice made at run time from the CPU's features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    /// wasm32 simd128 (with relaxed SIMD's multiply-add where the build enables it).
+    #[cfg(target_arch = "wasm32")]
+    Wasm,
+    /// x86-64 with AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    /// x86-64 with AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    /// Plain arrays LLVM vectorises for whatever the target has.
+    #[cfg(not(target_arch = "wasm32"))]
+    Portable,
+}
+
+impl Backend {
+    /// The fastest backend this machine has (the CPU's features are detected once, then
+    /// cached by std).
+    #[inline]
+    fn detect() -> Backend {
+        #[cfg(target_arch = "wasm32")]
+        {
+            Backend::Wasm
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if has_avx512() {
+                    return Backend::Avx512;
+                }
+                if has_avx2_fma() {
+                    return Backend::Avx2;
+                }
+            }
+            Backend::Portable
+        }
+    }
+
+    /// The lanes of its vectors.
+    fn lanes(self) -> usize {
+        match self {
+            #[cfg(target_arch = "wasm32")]
+            Backend::Wasm => 4,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => 16,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => 8,
+            #[cfg(not(target_arch = "wasm32"))]
+            Backend::Portable => 8,
+        }
+    }
+}
+
 /// The lanes of the vectors [`Gemm::run`] uses on this machine (4 on wasm32; 16 with
 /// AVX-512, 8 with AVX2 or the portable kernel).
 pub fn vector_lanes() -> usize {
-    #[cfg(target_arch = "wasm32")]
-    {
-        4
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        #[cfg(target_arch = "x86_64")]
-        if has_avx512() {
-            return 16;
-        }
-        8
-    }
+    Backend::detect().lanes()
 }
 
 /// Floating-point operations of one [`peak`] call of `rounds` rounds.
@@ -262,26 +303,19 @@ pub fn peak_flop(rounds: usize) -> f64 {
 /// to be read against. Returns a value computed from every accumulator, for the caller
 /// to keep (so nothing is optimised away).
 pub fn peak(rounds: usize) -> f32 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        // SAFETY: register arithmetic and stores to a local array only.
-        unsafe { peak_on::<wasm::F32x4>(rounds) }
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if has_avx512() {
-                // SAFETY: CPU features detected.
-                return unsafe { x86::peak_avx512(rounds) };
-            }
-            if has_avx2_fma() {
-                // SAFETY: CPU features detected.
-                return unsafe { x86::peak_avx2(rounds) };
-            }
+    // SAFETY: register arithmetic and stores to a local array only; the backend's CPU
+    // features were detected.
+    unsafe {
+        match Backend::detect() {
+            #[cfg(target_arch = "wasm32")]
+            Backend::Wasm => peak_on::<wasm::F32x4>(rounds),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx512 => x86::peak_avx512(rounds),
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 => x86::peak_avx2(rounds),
+            #[cfg(not(target_arch = "wasm32"))]
+            Backend::Portable => peak_on::<portable::F32x8>(rounds),
         }
-        // SAFETY: register arithmetic and stores to a local array only.
-        unsafe { peak_on::<portable::F32x8>(rounds) }
     }
 }
 
@@ -363,21 +397,21 @@ unsafe fn chunked<V: Vector, const MR: usize, const NV: usize>(g: Raw) {
 /// kernel would lose its vector instructions.)
 #[inline(always)]
 fn slices(g: Raw) -> impl Iterator<Item = Raw> {
-    let mut l = 0;
+    // Where the next slice starts; None once the last is out. A product with k = 0 is
+    // one empty slice (C = bias, or C kept), none at all if C is empty.
+    let mut next = (g.m > 0 && g.n > 0).then_some(0);
     std::iter::from_fn(move || {
-        if g.m == 0 || g.n == 0 || (l > 0 && l >= g.k) {
-            return None;
-        }
+        let l = next?;
         let mut part = g;
         part.k = (g.k - l).min(KC);
-        // SAFETY (pointer offsets): l < k, inside A and B as Gemm::check found them.
+        // In bounds (l < k, or l = 0), as Gemm::check found A and B.
         part.a = g.a.wrapping_add(l * g.a_cs);
         part.b = g.b.wrapping_add(l * g.b_rs);
         if l > 0 {
             part.bias = std::ptr::null();
             part.add = true;
         }
-        l += part.k.max(1);
+        next = Some(l + part.k).filter(|&end| end < g.k);
         Some(part)
     })
 }
@@ -679,10 +713,10 @@ mod x86 {
     /// [`columns_by_rows`].
     const EDGE_BY_ROWS: usize = 2;
 
-    /// Whether every A and C offset sixteen rows span fits the gather's i32 offsets.
+    /// Whether the A offsets of sixteen rows fit the gather's i32 indices.
     fn offsets_fit(g: &Raw) -> bool {
         15usize
-            .checked_mul(g.a_rs.max(g.ldc))
+            .checked_mul(g.a_rs)
             .is_some_and(|x| x <= i32::MAX as usize)
     }
 
