@@ -456,6 +456,46 @@ fn norm_loss_overlays_runs_with_their_markers_and_a_legend() {
     assert!(elements(&svg, "text").any(|t| t.contains(&ink)));
 }
 
+/// A young run (its test loss 4.3–6, about ln 97, its norm falling from 58 to 52) gets a
+/// loss axis labelled below, among and above its points: a range that holds one decade
+/// once had a label only at 10 and 20.
+#[test]
+fn norm_loss_labels_the_losses_of_a_young_run() {
+    let theme = Theme::default();
+    let points: Vec<Point> = (0..30)
+        .map(|i| {
+            let t = f64::from(i) / 29.0;
+            Point {
+                step: i as u64,
+                train_loss: 4.5 - t,
+                train_acc: 0.1 * t,
+                test_loss: 4.3 + 1.7 * t * t,
+                test_acc: 0.001,
+                weight_norm: 58.0 - 6.0 * t,
+            }
+        })
+        .collect();
+    let runs = [RunCurves {
+        label: "young",
+        points: &points,
+        events: &[],
+        memorised_at: None,
+        grokked_at: None,
+    }];
+    let svg = render("norm_loss_young", SIZE, |a| {
+        draw_norm_loss(a, &runs, &theme)
+    });
+    check_common(&svg, &theme);
+    // The weight norm's labels are 52–58; "2" and "5" can only be the loss axis's.
+    for label in ["2", "5", "10"] {
+        assert!(
+            has_text(&svg, label),
+            "no loss label {label}: {:?}",
+            texts(&svg)
+        );
+    }
+}
+
 #[test]
 fn norm_loss_survives_empty_zero_nan_and_single_points() {
     let theme = Theme::default();

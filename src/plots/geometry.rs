@@ -315,6 +315,53 @@ fn padded_log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (10f64.powf(lo - pad), 10f64.powf(hi + pad))
 }
 
+/// The labelled and the light ticks of a log axis from `lo` to `hi` (the norm–loss
+/// plane's: [`padded_log_range`] rarely spans whole decades). Plotters' own log axis
+/// puts its ticks from the first whole decade up, so a range like 1.3–20 was labelled
+/// only at 10 and 20 while the losses of a young run (4–6) sat on an unlabelled half.
+/// Here the labels are 1, 2 and 5 times the powers of ten when the range spans at most
+/// a decade and a half, 1 and 3 times them up to three decades, the decades beyond
+/// that (every other one past six); the light ticks are every whole multiple of a power
+/// of ten in ranges up to three decades. Both ascending; empty for a range that is not
+/// positive and finite.
+pub(super) fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo < hi) {
+        return (Vec::new(), Vec::new());
+    }
+    let span = (hi / lo).log10();
+    let labelled: &[u32] = match span {
+        s if s <= 1.5 => &[1, 2, 5],
+        s if s <= 3.0 => &[1, 3],
+        _ => &[1],
+    };
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let (mut bold, mut light) = (Vec::new(), Vec::new());
+    for e in first..=last {
+        // m / 10^-e rather than m · 10^e: 2 / 10 is the double nearest 0.2, 2 · 0.1 need
+        // not be.
+        let at = |m: u32| {
+            if e < 0 {
+                f64::from(m) / 10f64.powi(-e)
+            } else {
+                f64::from(m) * 10f64.powi(e)
+            }
+        };
+        for m in 1..=9 {
+            let v = at(m);
+            if v < lo || v > hi {
+                continue;
+            }
+            if labelled.contains(&m) && (span <= 6.0 || e.rem_euclid(2) == 0) {
+                bold.push(v);
+            }
+            if span <= 3.0 {
+                light.push(v);
+            }
+        }
+    }
+    (bold, light)
+}
+
 /// The colour bar of [`step_scale`] in the strip above the plot: "step", the bar (log
 /// step from `first` to `last`), and below it the first and latest steps at its ends and
 /// the decades between where they fit.
@@ -487,8 +534,14 @@ pub fn draw_norm_loss<DB: DrawingBackend>(
     let swatch = theme.px(26.0);
     let y_fmt = |v: &f64| format_log_tick(*v);
     let x_fmt = |v: &f64| format_number(*v);
-    let y_coord = RangedCoordf64::from(y_lo..y_hi);
-    let y_area = y_label_area(area, &y_coord, &y_fmt, theme)?;
+    let (bold, light) = log_ticks(y_lo, y_hi);
+    let y_axis = || {
+        (y_lo..y_hi)
+            .log_scale()
+            .with_key_points(bold.clone())
+            .with_light_points(light.clone())
+    };
+    let y_area = y_label_area(area, &y_axis(), &y_fmt, theme)?;
 
     // The legend strip (several runs only), left-aligned with the plot.
     let (w, _) = area.dim_in_pixel();
@@ -519,8 +572,7 @@ pub fn draw_norm_loss<DB: DrawingBackend>(
         y_fmt: &y_fmt,
         y_minor: true,
     };
-    let y = (y_lo..y_hi).log_scale();
-    let Some(chart) = plane_chart(area, &frame, (x_lo, x_hi), y, theme)? else {
+    let Some(chart) = plane_chart(area, &frame, (x_lo, x_hi), y_axis(), theme)? else {
         return Ok(());
     };
     let plot = chart.plotting_area();
