@@ -2,8 +2,9 @@
 //!
 //! The loss of a pair is computed stably in f64 from f32 logits (see
 //! [`cross_entropy_rows`]), with a branch-free exponential and arg-max so the loops
-//! vectorise: together they are the second-largest cost of a training step after the
-//! matrix products.
+//! vectorise, each stage taken over sixteen rows at once so their latencies overlap:
+//! together they are the second-largest cost of a training step after the matrix
+//! products.
 
 use crate::kernels::with_avx;
 use crate::task::Pair;
@@ -89,16 +90,20 @@ fn lane_argmax(xs: &[f32]) -> (f32, usize) {
     (max, if arg == u32::MAX as usize { 0 } else { arg })
 }
 
-/// Replaces each x by exp(x − shift) and returns the sum of the results, summed in eight
-/// f32 lanes (the terms are small probabilities, so f32 partial sums keep their relative
-/// precision). Two passes over the row (it is in L1): the exponentials element by
-/// element, which vectorise as wide as the machine's vectors go, then the sum in its
-/// fixed order of eight lanes — the order the figures' bits depend on.
+/// Replaces each x by exp(x − shift), element by element: the loop vectorises as wide
+/// as the machine's vectors go.
 #[inline(always)]
-fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
+fn exp_shifted(xs: &mut [f32], shift: f32) {
     for x in xs.iter_mut() {
         *x = exp_nonpos(*x - shift);
     }
+}
+
+/// The sum of a row of exponentials in eight f32 lanes (the terms are small
+/// probabilities, so f32 partial sums keep their relative precision), then the lanes and
+/// the tail: the fixed order the figures' bits depend on.
+#[inline(always)]
+fn lane_sum(xs: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let chunks = xs.chunks_exact(8);
     let tail: f32 = chunks.remainder().iter().fold(0.0, |t, &x| t + x);
@@ -109,6 +114,15 @@ fn exp_shifted_sum(xs: &mut [f32], shift: f32) -> f32 {
     }
     acc.iter().sum::<f32>() + tail
 }
+
+/// Rows taken through each stage of [`cross_entropy_rows`] together. A row's stages
+/// (arg-max, exponentials, sum, loss and gradient) each wait for the one before, and one
+/// row of 97 is too short a stretch of work to hide their latencies (the exponential's
+/// polynomial alone is a chain of a dozen dependent operations); a stage run over
+/// sixteen rows at once is a long stream of independent work. Each row's arithmetic and
+/// the order the losses are added in are the same for any value (a test checks 16
+/// against 1).
+const ROWS_AT_ONCE: usize = 16;
 
 /// Softmax terms (relative to the row's largest, which is 1) below this are left out of
 /// the gradient: 2⁻⁶⁴ ≈ 5.4e-20. See [`cross_entropy_rows`].
@@ -136,26 +150,56 @@ with_avx! {
 
 #[inline(always)]
 fn cross_entropy_rows_generic(
+    logits: ArrayViewMut2<f32>,
+    pairs: &[Pair],
+    grad_scale: Option<f32>,
+    loss: &mut f64,
+) -> usize {
+    cross_entropy_in_groups::<ROWS_AT_ONCE>(logits, pairs, grad_scale, loss)
+}
+
+/// [`cross_entropy_rows`], its stages taken over `R` rows at a time (see
+/// [`ROWS_AT_ONCE`]).
+#[inline(always)]
+fn cross_entropy_in_groups<const R: usize>(
     mut logits: ArrayViewMut2<f32>,
     pairs: &[Pair],
     grad_scale: Option<f32>,
     loss: &mut f64,
 ) -> usize {
+    let mut rows: Vec<&mut [f32]> = logits
+        .rows_mut()
+        .into_iter()
+        .take(pairs.len())
+        .map(|row| row.into_slice().expect("contiguous"))
+        .collect();
     let mut correct = 0usize;
-    for (pair, mut row) in pairs.iter().zip(logits.rows_mut()) {
-        let row = row.as_slice_mut().expect("contiguous");
-        let y = pair.label as usize;
-        // The prediction is the first maximum (ties go to the smaller class).
-        let (max, arg) = lane_argmax(row);
-        correct += usize::from(arg == y);
-        let zy = row[y];
-        // Leave the maximum out of the sum (its term is exactly 1): exp_nonpos clamps at
-        // e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
-        row[arg] = f32::NEG_INFINITY;
-        let others = exp_shifted_sum(row, max);
-        row[arg] = 1.0;
-        *loss += (others as f64).ln_1p() + (max - zy) as f64;
-        if let Some(scale) = grad_scale {
+    for (rows, pairs) in rows.chunks_mut(R).zip(pairs.chunks(R)) {
+        let (mut max, mut arg, mut zy) = ([0.0f32; R], [0usize; R], [0.0f32; R]);
+        for (r, (row, pair)) in rows.iter_mut().zip(pairs).enumerate() {
+            let y = pair.label as usize;
+            // The prediction is the first maximum (ties go to the smaller class).
+            (max[r], arg[r]) = lane_argmax(row);
+            correct += usize::from(arg[r] == y);
+            zy[r] = row[y];
+            // Leave the maximum out of the sum (its term is exactly 1): exp_nonpos clamps
+            // at e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
+            row[arg[r]] = f32::NEG_INFINITY;
+        }
+        for (row, &max) in rows.iter_mut().zip(&max) {
+            exp_shifted(row, max);
+        }
+        let mut others = [0.0f32; R];
+        for (r, row) in rows.iter_mut().enumerate() {
+            others[r] = lane_sum(row);
+            row[arg[r]] = 1.0;
+        }
+        for (r, (row, pair)) in rows.iter_mut().zip(pairs).enumerate() {
+            let (y, others) = (pair.label as usize, others[r]);
+            *loss += (others as f64).ln_1p() + (max[r] - zy[r]) as f64;
+            let Some(scale) = grad_scale else {
+                continue;
+            };
             let inv = scale / (1.0 + others);
             // Probabilities below TINY are flushed to zero: scaled by 1/N they would be
             // subnormal floats, and every product that reads them (dW2 = Gᵀ·H, dH = G·W2)
@@ -165,7 +209,7 @@ fn cross_entropy_rows_generic(
             // 1e-19 of a row's largest term, far under f32's resolution of the sum.
             row.iter_mut()
                 .for_each(|e| *e = if *e < TINY { 0.0 } else { *e * inv });
-            row[y] = if y == arg {
+            row[y] = if y == arg[r] {
                 if others < TINY {
                     0.0
                 } else {
@@ -238,6 +282,60 @@ mod tests {
                     (want_max.to_bits(), want_arg),
                     "{xs:?}"
                 );
+            }
+        }
+    }
+
+    /// Stages over sixteen rows at a time give the bits of one row at a time: the same
+    /// gradients, the same loss added in the same order, the same count — on rows of
+    /// several widths, a last group cut short, ties, confident rows and fewer pairs than
+    /// rows (the rest untouched).
+    #[test]
+    fn rows_in_groups_give_the_bits_of_one_at_a_time() {
+        let mut state = 99u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        for p in [3, 16, 97, 113] {
+            for n in [1, 15, 16, 17, 45] {
+                let logits = Array2::from_shape_fn((n + 2, p), |(i, j)| match i % 4 {
+                    // Ties between a few values; a confident row (gap 40); spread values.
+                    0 => (next() % 3) as f32,
+                    1 if j == i % p => 40.0,
+                    _ => (next() % 2000) as f32 / 100.0 - 10.0,
+                });
+                let pairs: Vec<Pair> = (0..n)
+                    .map(|_| {
+                        let (a, b) = (next() % p as u32, next() % p as u32);
+                        Pair {
+                            a,
+                            b,
+                            label: (a + b) % p as u32,
+                        }
+                    })
+                    .collect();
+                for scale in [None, Some(1.0 / n as f32)] {
+                    let (mut one, mut grouped) = (logits.clone(), logits.clone());
+                    let (mut loss_one, mut loss_grouped) = (0.25, 0.25);
+                    let c1 =
+                        cross_entropy_in_groups::<1>(one.view_mut(), &pairs, scale, &mut loss_one);
+                    let c16 = cross_entropy_in_groups::<16>(
+                        grouped.view_mut(),
+                        &pairs,
+                        scale,
+                        &mut loss_grouped,
+                    );
+                    let at = format!("p {p}, {n} rows, {scale:?}");
+                    assert_eq!(c1, c16, "{at}");
+                    assert_eq!(loss_one.to_bits(), loss_grouped.to_bits(), "{at}");
+                    let bits = |a: &Array2<f32>| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&one), bits(&grouped), "{at}");
+                    // Rows past the pairs are left as they were.
+                    assert_eq!(one.row(n), logits.row(n), "{at}");
+                }
             }
         }
     }
