@@ -8,7 +8,7 @@
 
 use crate::kernels::with_avx;
 use crate::task::Pair;
-use ndarray::ArrayViewMut2;
+use ndarray::{s, ArrayViewMut2, Axis};
 
 /// exp(x) for x ≤ 0, accurate to a few ulp, written branch-free so loops over it
 /// vectorise (libm's `expf` is a function call per element and dominated the profile).
@@ -201,16 +201,17 @@ fn cross_entropy_in_groups<const R: usize>(
     grad_scale: Option<f32>,
     loss: &mut f64,
 ) -> usize {
-    let mut rows: Vec<&mut [f32]> = logits
-        .rows_mut()
-        .into_iter()
-        .take(pairs.len())
-        .map(|row| row.into_slice().expect("contiguous"))
-        .collect();
+    // Groups of R rows as views of the matrix (no list of rows: a step allocates
+    // nothing), each stage a pass over the group's rows.
+    let n = pairs.len().min(logits.nrows());
     let mut correct = 0usize;
-    for (rows, pairs) in rows.chunks_mut(R).zip(pairs.chunks(R)) {
+    for (mut group, pairs) in logits
+        .slice_mut(s![..n, ..])
+        .axis_chunks_iter_mut(Axis(0), R)
+        .zip(pairs.chunks(R))
+    {
         let (mut max, mut arg, mut zy) = ([0.0f32; R], [0usize; R], [0.0f32; R]);
-        for (r, (row, pair)) in rows.iter_mut().zip(pairs).enumerate() {
+        for (r, (row, pair)) in row_slices(&mut group).zip(pairs).enumerate() {
             let y = pair.label as usize;
             // The prediction is the first maximum (ties go to the smaller class).
             (max[r], arg[r]) = lane_argmax(row);
@@ -220,15 +221,15 @@ fn cross_entropy_in_groups<const R: usize>(
             // at e⁻⁸⁷ ≈ 1.6e-38, which vanishes next to the other terms.
             row[arg[r]] = f32::NEG_INFINITY;
         }
-        for (row, &max) in rows.iter_mut().zip(&max) {
+        for (row, &max) in row_slices(&mut group).zip(&max) {
             exp_shifted(row, max);
         }
         let mut others = [0.0f32; R];
-        for (r, row) in rows.iter_mut().enumerate() {
+        for (r, row) in row_slices(&mut group).enumerate() {
             others[r] = lane_sum(row);
             row[arg[r]] = 1.0;
         }
-        for (r, (row, pair)) in rows.iter_mut().zip(pairs).enumerate() {
+        for (r, (row, pair)) in row_slices(&mut group).zip(pairs).enumerate() {
             let (y, others) = (pair.label as usize, others[r]);
             *loss += (others as f64).ln_1p() + (max[r] - zy[r]) as f64;
             let Some(scale) = grad_scale else {
@@ -259,6 +260,15 @@ fn cross_entropy_in_groups<const R: usize>(
         }
     }
     correct
+}
+
+/// The rows of a standard-layout block of logits, as slices.
+#[inline(always)]
+fn row_slices<'a>(group: &'a mut ArrayViewMut2<f32>) -> impl Iterator<Item = &'a mut [f32]> {
+    group
+        .rows_mut()
+        .into_iter()
+        .map(|row| row.into_slice().expect("contiguous"))
 }
 
 #[cfg(test)]
