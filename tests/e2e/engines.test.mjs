@@ -218,7 +218,7 @@ for (const name of ENGINES) {
         const after = await driver.executeScript("return document.querySelector('script[src$=\"/main.js\"]')?.getAttribute('src') ?? null");
         assert.equal(after, before, 'the same build, from the cache');
         assert.equal(await driver.executeScript('return self.crossOriginIsolated'), true, 'the cached page kept COOP/COEP');
-        // Ready: its run made (the static page already says 'idle'; a weight norm comes
+        // Ready: its run made ('idle' comes once the controls are wired; a weight norm
         // only with the worker's first snapshot).
         await until(() => metrics(driver), (m) => m?.state === 'idle' && typeof m.weightNorm === 'number', 60_000, 'the playground');
         await driver.findElement(By.css('#play')).click();
